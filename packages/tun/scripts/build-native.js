@@ -1,0 +1,1 @@
+// Placeholder until the addon lands: nothing to compile yet.
