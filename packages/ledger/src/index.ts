@@ -1,1 +1,61 @@
-export {}
+/**
+ * @packageDocumentation
+ *
+ * The shared ledger of an edgevpn mesh, wire-compatible with Go edgevpn: blocks carrying the
+ * whole key/value state, entries signed by their owner's libp2p key, the ownership merge rules
+ * (off / observe / enforce), the reaper and leader election, and block stores (memory, and the
+ * Go `--ledger-state` directory layout).
+ *
+ * The ledger has no network of its own: feed it received blocks with `merge`/`mergeJson`, and
+ * publish what it hands to `onBroadcast` (plus `lastBlock()` periodically).
+ *
+ * @example
+ *
+ * ```ts
+ * import { Ledger, parseOwnershipMode } from '@edgevpn/ledger'
+ * import { generateKeyPair } from '@libp2p/crypto/keys'
+ *
+ * const ledger = new Ledger({
+ *   mode: parseOwnershipMode('enforce'),
+ *   signer: await generateKeyPair('Ed25519'),
+ *   onBroadcast: (block) => { publish(gzip(encodeBlock(block))) }
+ * })
+ * ledger.watch({ bucket: 'machines' }, (change) => { console.log(change.key, change.value) })
+ * await ledger.put('services', 'web', { PeerID: ledger.ownerId, Name: 'web' })
+ * await ledger.mergeJson(receivedJson)
+ * ```
+ */
+
+export { Ledger, DEFAULT_OWNERSHIP_TTL_MS } from './ledger.js'
+export type { LedgerInit, MergeResult, WatchFilter } from './ledger.js'
+export type { LedgerChange } from './changes.js'
+export { checksum, checksumRecord, encodeBlock, parseBlock, genesisBlock, newBlock, isWellFormedBlock, GENESIS_HASH } from './block.js'
+export type { Block } from './block.js'
+export { legacyEntry, isLegacyForm, encodeEntry, decodeEntry, parseEntry, sameEntry, isWellFormedEntry } from './entry.js'
+export type { LedgerEntry } from './entry.js'
+export type { Storage, Bucket } from './storage.js'
+export { canonicalBytes, versionAfter, entrySigner, signEntry, verifyEntry } from './signing.js'
+export type { EntrySigner } from './signing.js'
+export { parseOwnershipMode } from './ownership.js'
+export type { OwnershipMode } from './ownership.js'
+export {
+  BUCKETS, OPEN_BUCKET, defaultRegistry, policyFor, ownerIsKey, ownerFromPeerIdField, liveValues, isLive,
+  heartbeatTime, ownerOfEntry, isExpired
+} from './policy.js'
+export type { BucketPolicy, ExpiryKind, Registry } from './policy.js'
+export { mergeEntries, adoptsBlock, storageEntries } from './merge.js'
+export type { KeyedEntry, Violation, ViolationReason, EntryMergeOptions, EntryMergeResult } from './merge.js'
+export { digestKey, parseDigestKey, entryDigest } from './digest.js'
+export { leader, fnv1a32 } from './leader.js'
+export type { BlockStore } from './store.js'
+export { MemoryBlockStore } from './store-memory.js'
+export { DiskBlockStore } from './store-disk.js'
+export type { DiskBlockStoreInit } from './store-disk.js'
+export {
+  parseJson, parseJsonTree, toJsonValue, encodeGoJson, quoteGoString, compareUtf8, decodeUtf8, goStruct,
+  GoStruct, JsonNumber, JsonObject, JsonSyntaxError, JsonEncodeError
+} from './go-json.js'
+export type { JsonNode, JsonValue } from './go-json.js'
+export { decodeStdBase64, encodeStdBase64 } from './go-base64.js'
+export { formatGoUtc, formatGoLocal, formatRfc3339, parseRfc3339 } from './go-time.js'
+export { LedgerDecodeError, InvalidOwnershipModeError } from './errors.js'
