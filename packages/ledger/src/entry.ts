@@ -3,7 +3,7 @@
  * text, and the signed object `{"Value","Owner","Version","UpdatedAt","Deleted","Sig"}`.
  */
 
-import { encodeStdBase64 } from './go-base64.js'
+import { encodeStdBase64 } from '@edgevpn/mesh-core'
 import { decodeBool, decodeBytes, decodeInteger, decodeString, structFields } from './go-decode.js'
 import { JsonObject, parseJsonTree, quoteGoString } from './go-json.js'
 import { LedgerDecodeError } from './errors.js'

@@ -4,7 +4,7 @@
  * value of the wrong type or a number outside the field's type is an error.
  */
 
-import { decodeStdBase64 } from './go-base64.js'
+import { Base64SyntaxError, decodeStdBase64 } from '@edgevpn/mesh-core'
 import { LedgerDecodeError } from './errors.js'
 import { JsonNumber, JsonObject } from './go-json.js'
 import type { JsonNode } from './go-json.js'
@@ -73,9 +73,12 @@ export function decodeInteger (node: JsonNode | undefined, field: string, bits: 
 export function decodeBytes (node: JsonNode | undefined, field: string): Uint8Array | null {
   if (node === undefined || node === null) return null
   if (typeof node === 'string') {
-    const bytes = decodeStdBase64(node)
-    if (bytes === undefined) throw new LedgerDecodeError(`${field} is not padded standard base64`)
-    return bytes
+    try {
+      return decodeStdBase64(node)
+    } catch (err) {
+      if (err instanceof Base64SyntaxError) throw new LedgerDecodeError(`${field} is not padded standard base64: ${err.message}`)
+      throw err
+    }
   }
   if (Array.isArray(node)) {
     return new Uint8Array(node.map((item, i) => Number(decodeInteger(item, `${field}[${i}]`, 8, false))))

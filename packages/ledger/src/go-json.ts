@@ -6,7 +6,7 @@
  * Go's per-type rules (a `uint64` rejects `1e3`, `-1` and `1.0`) and never lose a 64-bit integer.
  */
 
-import { encodeStdBase64 } from './go-base64.js'
+import { encodeStdBase64 } from '@edgevpn/mesh-core'
 
 /** A number as written in the document (for example `1767225600000000000` or `1.5e3`). */
 export class JsonNumber {

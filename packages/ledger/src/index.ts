@@ -56,6 +56,5 @@ export {
   GoStruct, JsonNumber, JsonObject, JsonSyntaxError, JsonEncodeError
 } from './go-json.js'
 export type { JsonNode, JsonValue } from './go-json.js'
-export { decodeStdBase64, encodeStdBase64 } from './go-base64.js'
 export { formatGoUtc, formatGoLocal, formatRfc3339, parseRfc3339 } from './go-time.js'
 export { LedgerDecodeError, InvalidOwnershipModeError } from './errors.js'

@@ -15,6 +15,11 @@ export class Base64SyntaxError extends Error {
   }
 }
 
+/** Padded standard base64, as Go writes a `[]byte` in JSON. */
+export function encodeStdBase64 (bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+}
+
 /** Decodes standard padded base64 or throws a {@link Base64SyntaxError}. */
 export function decodeStdBase64 (text: string): Uint8Array {
   const sextets: number[] = []
