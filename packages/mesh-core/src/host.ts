@@ -1,0 +1,258 @@
+import { quic } from '@chainsafe/libp2p-quic'
+import { autoNAT } from '@libp2p/autonat'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { noise } from '@libp2p/noise'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { CODE_P2P, CODE_QUIC_V1, multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { createBlacklistGater } from './gater.js'
+import type { BlacklistGater } from './gater.js'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Identify } from '@libp2p/identify'
+import type { Libp2p, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { ServiceFactoryMap } from 'libp2p'
+
+/** A host option is malformed (bad multiaddr, bootstrap peer without `/p2p/`, ...). */
+export class InvalidHostOptionError extends Error {
+  override name = 'InvalidHostOptionError'
+}
+
+/** The libp2p services every mesh host runs; `relay` and `mdns` only when enabled. */
+export type MeshServices = {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  pubsub: GossipSub
+  autoNAT: unknown
+  dcutr: unknown
+  relay?: CircuitRelayService
+  mdns?: PeerDiscovery
+}
+
+/** The libp2p node of a mesh host: `libp2p.services.pubsub`, `.handle()`, `.dialProtocol()`, ... */
+export type MeshLibp2p = Libp2p<MeshServices>
+
+/** Go edgevpn's DHT protocol: the public IPFS Amino DHT. */
+export const DHT_PROTOCOL = '/ipfs/kad/1.0.0'
+
+/** Go edgevpn's default `max_message_size` (20 MiB). */
+export const DEFAULT_MAX_MESSAGE_SIZE = 20 * 1024 * 1024
+
+export interface ConnectionLimitsInit {
+  /**
+   * Most open connections; js-libp2p prunes the least valuable ones above it. (js-libp2p v3 has
+   * no low/high water marks; this plays the role of Go's connmgr high water.)
+   *
+   * @default 192
+   */
+  maxConnections?: number
+}
+
+/** Limits of the circuit relay v2 service we offer to other peers (Go `--relay-service-*`). */
+export interface RelayServerInit {
+  /** @default 128 */
+  maxReservations?: number
+  /** Reservation lifetime in ms. @default 3_600_000 */
+  reservationTtl?: number
+  /** Longest life of one relayed connection in ms. @default 1_800_000 */
+  durationLimit?: number
+  /** Bytes one relayed connection may carry per direction. @default 1 GiB */
+  dataLimit?: bigint
+}
+
+export interface MdnsInit {
+  /** Service name; Go edgevpn uses the token's `mdns` string. Queries go to `<serviceName>.local`. */
+  serviceName: string
+  /** Query interval in ms. @default 10_000 */
+  interval?: number
+}
+
+export interface MeshHostInit {
+  /** The node identity. @default a new Ed25519 key */
+  privateKey?: PrivateKey
+  /** @default ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/udp/0/quic-v1'] (the QUIC one only with `quic`) */
+  listen?: string[]
+  /** Addresses announced instead of the listen addresses. @default [] */
+  announce?: string[]
+  /** @default {} */
+  connectionLimits?: ConnectionLimitsInit
+  /** CIDRs, IP addresses and peer IDs to refuse (see {@link createBlacklistGater}). @default [] */
+  blacklist?: string[]
+  /**
+   * Bootstrap multiaddrs; each must end in `/p2p/<peer id>`. They are DHT entry points and
+   * gossipsub direct peers. @default []
+   */
+  bootstrapPeers?: string[]
+  /** @default 'edgevpn' */
+  userAgent?: string
+  /** Enable the QUIC-v1 transport. @default true */
+  quic?: boolean
+  /** Offer a circuit relay v2 service with these limits. @default undefined (no relay service) */
+  relayServer?: RelayServerInit
+  /** Run the DHT as a client only. @default false (server, also without a public address) */
+  dhtClientMode?: boolean
+  /** @default '/ipfs/kad/1.0.0' */
+  dhtProtocol?: string
+  /** Largest gossipsub RPC accepted, the token's `max_message_size`. @default 20 MiB */
+  maxMessageSize?: number
+  /** Run mDNS discovery. Found peers are dialed by `createMdnsDialer`. @default undefined (off) */
+  mdns?: MdnsInit
+  /**
+   * Abort a connection when its keep-alive ping fails. Off because a saturated data-plane
+   * connection misses pings and would be killed. @default false
+   */
+  abortConnectionOnPingFailure?: boolean
+}
+
+export interface MeshHost {
+  readonly libp2p: MeshLibp2p
+  readonly peerId: PeerId
+  /** The parsed bootstrap peers, grouped by peer. */
+  readonly bootstrapPeers: PeerInfo[]
+  readonly gater: BlacklistGater
+  stop(): Promise<void>
+}
+
+/**
+ * Creates and starts the libp2p node of an edgevpn peer: TCP, QUIC and circuit relay transports,
+ * noise, yamux, identify, ping, a Kademlia DHT that keeps private addresses (so it works on a LAN
+ * or a private bootstrap node), gossipsub (flood publish, usable over relayed connections,
+ * bootstrap peers as direct peers), AutoNAT, DCUtR, and optionally a relay service and mDNS.
+ *
+ * @throws InvalidHostOptionError when a multiaddr, bootstrap peer or limit is malformed
+ * @throws InvalidBlacklistEntryError when a blacklist entry is neither a subnet nor a peer ID
+ */
+export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost> {
+  const useQuic = init.quic ?? true
+  const listen = (init.listen ?? defaultListenAddresses(useQuic)).map(text => parseMultiaddr(text, 'listen'))
+  if (!useQuic) {
+    const quicAddress = listen.find(address => address.getComponents().some(c => c.code === CODE_QUIC_V1))
+    if (quicAddress != null) throw new InvalidHostOptionError(`listen address ${quicAddress.toString()} needs QUIC, which is disabled`)
+  }
+  const announce = (init.announce ?? []).map(text => parseMultiaddr(text, 'announce'))
+  const bootstrapPeers = parsePeerAddresses(init.bootstrapPeers ?? [], 'bootstrap peer')
+  const maxMessageSize = positiveInteger(init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, 'maxMessageSize')
+  const maxConnections = positiveInteger(init.connectionLimits?.maxConnections ?? 192, 'maxConnections')
+  const gater = createBlacklistGater({ blacklist: init.blacklist })
+
+  const services: ServiceFactoryMap<MeshServices> = {
+    identify: identify(),
+    ping: ping(),
+    dht: kadDHT({
+      protocol: init.dhtProtocol ?? DHT_PROTOCOL,
+      clientMode: init.dhtClientMode ?? false,
+      // the default mapper drops private addresses, which kills a LAN or private-bootstrap DHT
+      peerInfoMapper: passthroughMapper
+    }),
+    pubsub: gossipsub({
+      floodPublish: true,
+      allowPublishToZeroTopicPeers: true,
+      maxInboundDataLength: maxMessageSize,
+      // gossip must flow through relays, like Go edgevpn's patched pubsub
+      runOnLimitedConnection: true,
+      directPeers: bootstrapPeers.map(peer => ({ id: peer.id, addrs: peer.multiaddrs }))
+    }),
+    autoNAT: autoNAT(),
+    dcutr: dcutr()
+  }
+  if (init.relayServer != null) services.relay = relayService(init.relayServer)
+  if (init.mdns != null) {
+    services.mdns = mdns({ serviceTag: `${init.mdns.serviceName}.local`, interval: init.mdns.interval ?? 10_000 })
+  }
+
+  const libp2p = await createLibp2p<MeshServices>({
+    privateKey: init.privateKey,
+    nodeInfo: { userAgent: init.userAgent ?? 'edgevpn' },
+    addresses: {
+      listen: listen.map(String),
+      announce: announce.map(String)
+    },
+    transports: [
+      tcp(),
+      ...(useQuic ? [quic()] : []),
+      circuitRelayTransport()
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: gater,
+    connectionManager: { maxConnections },
+    connectionMonitor: { abortConnectionOnPingFailure: init.abortConnectionOnPingFailure ?? false },
+    services
+  })
+
+  return {
+    libp2p,
+    peerId: libp2p.peerId,
+    bootstrapPeers,
+    gater,
+    stop: async () => { await libp2p.stop() }
+  }
+}
+
+function defaultListenAddresses (useQuic: boolean): string[] {
+  return useQuic ? ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/udp/0/quic-v1'] : ['/ip4/0.0.0.0/tcp/0']
+}
+
+function relayService (init: RelayServerInit): ReturnType<typeof circuitRelayServer> {
+  return circuitRelayServer({
+    reservations: {
+      maxReservations: init.maxReservations ?? 128,
+      reservationTtl: init.reservationTtl ?? 3_600_000,
+      applyDefaultLimit: true,
+      defaultDurationLimit: init.durationLimit ?? 1_800_000,
+      defaultDataLimit: init.dataLimit ?? 1n << 30n
+    }
+  })
+}
+
+/**
+ * Parses peer multiaddrs (bootstrap or static peers), grouping them by peer. Unlike Go (which
+ * crashes on an ID-less bootstrap entry and silently drops invalid ones), every bad entry is an
+ * error naming it.
+ *
+ * @param what - how the entries are called in error messages
+ * @throws InvalidHostOptionError when an entry is not a multiaddr ending in `/p2p/<peer id>`
+ */
+export function parsePeerAddresses (entries: string[], what: string = 'peer'): PeerInfo[] {
+  const peers = new Map<string, PeerInfo>()
+  for (const entry of entries) {
+    const address = parseMultiaddr(entry, what)
+    const id = address.getComponents().findLast(component => component.code === CODE_P2P)?.value
+    if (id == null) throw new InvalidHostOptionError(`${what} ${entry} has no /p2p/<peer id>`)
+    let peerId: PeerId
+    try {
+      peerId = peerIdFromString(id)
+    } catch {
+      throw new InvalidHostOptionError(`${what} ${entry} has an invalid peer ID`)
+    }
+    const known = peers.get(peerId.toString())
+    if (known == null) peers.set(peerId.toString(), { id: peerId, multiaddrs: [address] })
+    else known.multiaddrs.push(address)
+  }
+  return [...peers.values()]
+}
+
+function parseMultiaddr (text: string, what: string): Multiaddr {
+  try {
+    return multiaddr(text)
+  } catch (err) {
+    throw new InvalidHostOptionError(`invalid ${what} multiaddr "${text}": ${err instanceof Error ? err.message : String(err)}`)
+  }
+}
+
+function positiveInteger (value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidHostOptionError(`${what} must be a positive integer, got ${value}`)
+  return value
+}
