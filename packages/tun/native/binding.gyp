@@ -1,0 +1,23 @@
+{
+  'targets': [
+    {
+      'target_name': 'edgevpn_tun',
+      'sources': [
+        'src/addon.cc',
+        'src/errno_error.cc',
+        'src/js_args.cc',
+        'src/interface_config.cc',
+        'src/tun_queue.cc'
+      ],
+      'include_dirs': [
+        "<!(node -p \"require('node-addon-api').include_dir\")"
+      ],
+      'defines': [
+        'NAPI_VERSION=8',
+        'NAPI_DISABLE_CPP_EXCEPTIONS',
+        'NODE_ADDON_API_DISABLE_DEPRECATED'
+      ],
+      'cflags_cc': ['-Wall', '-Wextra', '-Wno-unused-parameter']
+    }
+  ]
+}

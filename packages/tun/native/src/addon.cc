@@ -1,0 +1,17 @@
+// Entry point of the edgevpn_tun addon.
+#include <napi.h>
+
+#include "interface_config.h"
+#include "tun_queue.h"
+
+namespace edgevpn_tun {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("TunQueue", TunQueue::Define(env));
+  exports.Set("configureInterface", Napi::Function::New(env, ConfigureInterface, "configureInterface"));
+  return exports;
+}
+
+NODE_API_MODULE(edgevpn_tun, Init)
+
+}  // namespace edgevpn_tun
