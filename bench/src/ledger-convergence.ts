@@ -1,0 +1,171 @@
+/**
+ * Ledger convergence benchmark: how long a write takes to be readable on every node of a 10- and
+ * a 50-node mesh (p50/p99 of the slowest reader per write), and how many bytes an idle node
+ * exchanges per minute once the ledger is quiet (digest summaries, gossipsub and libp2p upkeep).
+ *
+ * All nodes of a mesh run in ONE process to save CPU (each with its own libp2p host, TCP on
+ * loopback). The whole run happens in a private network namespace, so the loopback byte counters
+ * of /proc/net/dev count only this benchmark's traffic.
+ *
+ *   npm run build && node bench/dist/ledger-convergence.js [--sizes 10,50] [--writes 20] [--idle-seconds 20]
+ */
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { createMeshHost } from '@edgevpn/mesh-core'
+import { Ledger, LedgerSync } from '@edgevpn/ledger'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { percentile, sleep } from './lib/measure.js'
+import type { MeshHost, NetworkConfig } from '@edgevpn/mesh-core'
+
+const NETNS = 'evt-bench-ledger'
+const sizes = (argValue('--sizes') ?? '10,50').split(',').map(Number)
+const writes = Number(argValue('--writes') ?? 20)
+const idleSeconds = Number(argValue('--idle-seconds') ?? 20)
+/** Ticker start-up (immediate tick, then 2.5-7.5 s, then up to 15 s) before idle traffic is steady. */
+const SETTLE_MS = 12_000
+const ENTRIES = 100
+
+interface Node {
+  host: MeshHost
+  ledger: Ledger
+  sync: LedgerSync
+  /** When each test key became readable here. */
+  seen: Map<string, number>
+}
+
+interface Row {
+  nodes: number
+  writes: number
+  p50: number
+  p99: number
+  max: number
+  idleBytesPerNodeMinute: number
+  blockBytes: number
+}
+
+function network (): NetworkConfig {
+  const secret = (): string => randomBytes(16).toString('hex')
+  const otp = (): NetworkConfig['otp']['dht'] => ({ interval: 360n, key: secret(), length: 43 })
+  return { otp: { dht: otp(), crypto: otp() }, room: secret(), rendezvous: secret(), mdns: secret(), maxMessageSize: 20 * 1024 * 1024 }
+}
+
+async function startNode (config: NetworkConfig): Promise<Node> {
+  const privateKey = await generateKeyPair('Ed25519')
+  const host = await createMeshHost({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], quic: false, dhtClientMode: true })
+  let sync: LedgerSync | undefined
+  const ledger = new Ledger({ mode: 'enforce', signer: privateKey, onBroadcast: block => { sync?.onBroadcast(block) }, warn: () => {} })
+  sync = new LedgerSync({ libp2p: host.libp2p, ledger }, { network: config })
+  const seen = new Map<string, number>()
+  ledger.watch({ bucket: 'bench' }, change => { if (!seen.has(change.key)) seen.set(change.key, performance.now()) })
+  await sync.start()
+  return { host, ledger, sync, seen }
+}
+
+/** Each node dials up to 3 random earlier nodes: connected, sparse, several hops across. */
+async function connect (nodes: Node[]): Promise<void> {
+  for (let i = 1; i < nodes.length; i++) {
+    const targets = [...nodes.slice(0, i)].sort(() => Math.random() - 0.5).slice(0, 3)
+    await Promise.all(targets.map(async target => { await nodes[i].host.libp2p.dial(target.host.libp2p.getMultiaddrs()[0]) }))
+  }
+}
+
+async function waitSeen (nodes: Node[], key: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!nodes.every(node => node.seen.has(key))) {
+    if (Date.now() > deadline) throw new Error(`${key} reached ${nodes.filter(n => n.seen.has(key)).length}/${nodes.length} nodes in ${timeoutMs} ms`)
+    await sleep(5)
+  }
+}
+
+function loopbackBytes (): number {
+  const line = readFileSync('/proc/net/dev', 'utf8').split('\n').find(l => l.trim().startsWith('lo:'))
+  if (line === undefined) return NaN
+  return Number(line.split(':')[1].trim().split(/\s+/)[8]) // transmitted bytes (each loopback byte counted once)
+}
+
+async function measure (size: number): Promise<Row> {
+  const config = network()
+  const nodes = await Promise.all(Array.from({ length: size }, async () => startNode(config)))
+  try {
+    await connect(nodes)
+    await nodes[0].ledger.put('bench', 'warm-up', true)
+    await waitSeen(nodes, 'warm-up', 60_000)
+
+    const delays: number[] = []
+    for (let i = 0; i < writes; i++) {
+      const writer = nodes[Math.floor(Math.random() * nodes.length)]
+      const key = `w${i}`
+      const start = performance.now()
+      await writer.ledger.put('bench', key, i)
+      await waitSeen(nodes, key, 30_000)
+      delays.push(Math.max(...nodes.map(node => (node.seen.get(key) ?? Infinity) - start)))
+    }
+    delays.sort((a, b) => a - b)
+
+    for (let i = 0; i < ENTRIES; i++) await nodes[i % size].ledger.put('bench', `idle${i}`, 'x'.repeat(64))
+    await waitSeen(nodes, `idle${ENTRIES - 1}`, 30_000)
+    await sleep(SETTLE_MS)
+    const before = loopbackBytes()
+    await sleep(idleSeconds * 1000)
+    const idleBytes = loopbackBytes() - before
+    const blockBytes = JSON.stringify(nodes[0].ledger.lastBlock(), (_k, v: unknown) => typeof v === 'bigint' ? String(v) : v).length
+    return {
+      nodes: size,
+      writes,
+      p50: percentile(delays, 0.5),
+      p99: percentile(delays, 0.99),
+      max: delays.at(-1) ?? NaN,
+      idleBytesPerNodeMinute: idleBytes / size * 60 / idleSeconds,
+      blockBytes
+    }
+  } finally {
+    await Promise.all(nodes.map(async node => { await node.sync.stop(); await node.host.stop() }))
+  }
+}
+
+async function main (): Promise<void> {
+  const rows: Row[] = []
+  for (const size of sizes) {
+    process.stderr.write(`measuring ${size} nodes (${writes} writes, ${idleSeconds} s idle)\n`)
+    rows.push(await measure(size))
+  }
+  console.log(`ledger convergence: all nodes of a mesh in one process (${process.version}), TCP on loopback in netns ${NETNS}, ownership enforce, each node dials 3 earlier ones`)
+  console.log('| nodes | writes | p50 ms | p99 ms | max ms | idle bytes/node/min | ledger entries (JSON block bytes) |')
+  console.log('|---|---|---|---|---|---|---|')
+  for (const r of rows) {
+    console.log(`| ${r.nodes} | ${r.writes} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${Math.round(r.idleBytesPerNodeMinute)} | ${ENTRIES + writes + 1} (~${r.blockBytes}) |`)
+  }
+  console.log('idle bytes include libp2p upkeep (gossipsub heartbeats, identify, ping) besides the digest summaries')
+}
+
+/** Re-runs this script inside a fresh network namespace and removes it afterwards. */
+function runInNamespace (): number {
+  const ip = (...args: string[]): void => {
+    const result = spawnSync('ip', args, { stdio: 'inherit' })
+    if (result.status !== 0) throw new Error(`ip ${args.join(' ')} failed`)
+  }
+  ip('netns', 'add', NETNS)
+  try {
+    ip('netns', 'exec', NETNS, 'ip', 'link', 'set', 'lo', 'up')
+    const child = spawnSync('ip', ['netns', 'exec', NETNS, process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+      stdio: 'inherit', env: { ...process.env, BENCH_IN_NETNS: '1' }
+    })
+    return child.status ?? 1
+  } finally {
+    ip('netns', 'delete', NETNS)
+  }
+}
+
+function argValue (name: string): string | undefined {
+  const at = process.argv.indexOf(name)
+  return at === -1 ? undefined : process.argv[at + 1]
+}
+
+if (process.env.BENCH_IN_NETNS === '1') {
+  await main()
+  process.exit(0)
+} else {
+  process.exitCode = runInNamespace()
+}
