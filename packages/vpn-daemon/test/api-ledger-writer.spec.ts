@@ -1,0 +1,40 @@
+import { Ledger } from '@edgevpn/ledger'
+import { afterEach, describe, expect, it } from 'vitest'
+import { AnnouncingLedgerWriter } from '../src/api/index.js'
+
+describe('AnnouncingLedgerWriter (Go Persist / AnnounceDelete*)', () => {
+  let writer: AnnouncingLedgerWriter | undefined
+  afterEach(async () => { await writer?.stop() })
+
+  it('writes on the first tick and writes again while the value is not there', async () => {
+    const ledger = new Ledger()
+    writer = new AnnouncingLedgerWriter({ ledger, intervalMs: 1_000, timeoutMs: 60_000 })
+    writer.persist('b', 'k', 'mine')
+    await expect.poll(() => ledger.getRaw('b', 'k')).toBe('"mine"')
+    // a merge from elsewhere replaces it before the next tick (2.5 to 7.5 s later, as in Go)
+    await ledger.put('b', 'k', 'theirs')
+    await expect.poll(() => ledger.getRaw('b', 'k'), { timeout: 20_000 }).toBe('"mine"')
+  }, 30_000)
+
+  it('deletes a key, then a bucket', async () => {
+    const ledger = new Ledger()
+    await ledger.put('b', 'x', 1)
+    await ledger.put('b', 'y', 2)
+    writer = new AnnouncingLedgerWriter({ ledger })
+    writer.announceDelete('b', 'x')
+    await expect.poll(() => [...ledger.currentData().get('b')?.keys() ?? []]).toEqual(['y'])
+    writer.announceDelete('b')
+    await expect.poll(() => ledger.currentData().has('b')).toBe(false)
+  })
+
+  it('stops every announcement on stop()', async () => {
+    const ledger = new Ledger()
+    writer = new AnnouncingLedgerWriter({ ledger, intervalMs: 1_000, timeoutMs: 60_000 })
+    writer.persist('b', 'k', 'mine')
+    await expect.poll(() => ledger.getRaw('b', 'k')).toBe('"mine"')
+    await writer.stop()
+    await ledger.put('b', 'k', 'theirs')
+    await new Promise(resolve => setTimeout(resolve, 8_000)) // longer than the first backoff wait
+    expect(ledger.getRaw('b', 'k')).toBe('"theirs"')
+  }, 30_000)
+})
