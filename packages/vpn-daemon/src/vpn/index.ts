@@ -1,0 +1,59 @@
+/**
+ * @packageDocumentation
+ *
+ * The VPN data plane of edgevpn: a TUN device whose packets travel to the peer that owns their
+ * destination in the ledger's `machines` bucket. Peers speak Go edgevpn's `/edgevpn/0.1` (one
+ * stream per packet) or, between TypeScript nodes, `/edgevpn-ts/vpn/1.0.0` (one long-lived
+ * stream per peer carrying length-prefixed packets, batched per send).
+ *
+ * @example
+ *
+ * ```ts
+ * import { generateKeyPair } from '@libp2p/crypto/keys'
+ * import { createLogger, createMeshHost } from '@edgevpn/mesh-core'
+ * import { Ledger } from '@edgevpn/ledger'
+ * import { createVpnService } from '@edgevpn/vpn-daemon'
+ *
+ * const privateKey = await generateKeyPair('Ed25519')
+ * const host = await createMeshHost({ privateKey })
+ * const ledger = new Ledger({ mode: 'enforce', signer: privateKey })
+ * const vpn = await createVpnService({ host, ledger, logger: createLogger() }, { address: '10.1.0.2/24' })
+ * // ... the gossip hub keeps `ledger` in sync with the other peers ...
+ * console.log(vpn.stats().totals)
+ * await vpn.stop()
+ * ```
+ */
+
+export { createVpnService } from './vpn-service.js'
+export type { VpnService, VpnServiceComponents } from './vpn-service.js'
+export { resolveVpnInit } from './vpn-init.js'
+export type { VpnServiceInit, ResolvedVpnInit } from './vpn-init.js'
+export { VpnConfigError } from './vpn-config-error.js'
+export { GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL } from './protocols.js'
+export { DROP_REASONS, VpnCounters } from './vpn-stats.js'
+export type { DropReason, PeerTraffic, TrafficCounters, VpnStats } from './vpn-stats.js'
+export { parseStaticPeerTable } from './static-peer-table.js'
+export { Router } from './router.js'
+export type { RouterInit } from './router.js'
+export { MachineDirectory } from './machine-directory.js'
+export { InboundGate } from './inbound-gate.js'
+export { InboundStreams, NotAMemberError } from './inbound-streams.js'
+export type { InboundStreamsComponents, PacketSink } from './inbound-streams.js'
+export { OutboundDispatcher } from './outbound-dispatcher.js'
+export type { OutboundDispatcherInit, OutboundDispatcherComponents, WireProtocolChoice } from './outbound-dispatcher.js'
+export { FramedChannel } from './framed-channel.js'
+export type { FramedChannelInit, FramedChannelComponents } from './framed-channel.js'
+export { GoStreamSender } from './go-stream-sender.js'
+export type { GoStreamSenderInit, GoStreamSenderComponents } from './go-stream-sender.js'
+export { MachineAnnouncer, machineValue } from './machine-announce.js'
+export type { MachineAnnouncerInit, MachineAnnouncerComponents } from './machine-announce.js'
+export { goPlatform } from './go-platform.js'
+export { encodeFrames, FRAMED_PACKETS, FRAME_HEADER_BYTES, MAX_FRAMED_PACKET_BYTES } from './framing.js'
+export { PacketSplitter, IP_PACKETS, StreamFormatError } from './packet-splitter.js'
+export type { UnitFormat } from './packet-splitter.js'
+export {
+  checkIpPacket, declaredIpLength, ipv4Destination, ipv4Source, ipv6DestinationText, ipv6SourceEquals,
+  formatIPv4, formatIPv6, parseIPv4, parseIPv6, canonicalIpText, IPV4_HEADER_BYTES, IPV6_HEADER_BYTES
+} from './ip-packet.js'
+export type { PacketProblem } from './ip-packet.js'
+export { waitForDrain } from './wait-drain.js'

@@ -1,0 +1,8 @@
+/** Go edgevpn's data-plane protocol: one stream per IP packet, no framing (spec §7.1). */
+export const GO_VPN_PROTOCOL = '/edgevpn/0.1'
+
+/**
+ * This port's data-plane protocol: one long-lived stream per peer and direction carrying
+ * length-prefixed packets (see framing.ts), several packets per write.
+ */
+export const FRAMED_VPN_PROTOCOL = '/edgevpn-ts/vpn/1.0.0'
