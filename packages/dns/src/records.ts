@@ -15,15 +15,22 @@ export interface DnsRecordEntry {
 }
 
 /**
- * Store records for names matching `regex` (what `POST /api/dns` does). Mnemonics are turned
- * into numbers (unknown ones into 0, like Go); the JSON is Go's, keys sorted as decimal strings.
+ * The stored form of records given by mnemonic: type numbers as keys (unknown mnemonics become
+ * 0, like Go). The ledger's Go JSON encoder sorts the keys as decimal strings, as Go does.
+ */
+export function dnsRecordValue (records: Readonly<Record<string, string>>): Map<string, string> {
+  const numeric = new Map<string, string>()
+  for (const [name, value] of Object.entries(records)) numeric.set(String(dnsRecordTypeNumber(name)), value)
+  return numeric
+}
+
+/**
+ * Store records for names matching `regex` (what `POST /api/dns` does).
  *
  * @returns whether the ledger made a new block
  */
 export async function putDnsRecord (ledger: Ledger, regex: string, records: Readonly<Record<string, string>>): Promise<boolean> {
-  const numeric = new Map<string, string>()
-  for (const [name, value] of Object.entries(records)) numeric.set(String(dnsRecordTypeNumber(name)), value)
-  return ledger.put(BUCKETS.dns, regex, numeric)
+  return ledger.put(BUCKETS.dns, regex, dnsRecordValue(records))
 }
 
 /** Every live `dns` entry with mnemonic type names, in key byte order. */

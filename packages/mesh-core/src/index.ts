@@ -37,7 +37,7 @@ export { BackoffTicker, ExponentialBackoff } from './discovery/backoff-ticker.js
 export type { BackoffTickerInit, ExponentialBackoffInit, TickTask } from './discovery/backoff-ticker.js'
 export type { DiscoveryObserver, DiscoverySource } from './discovery/dial.js'
 export { ConfigError } from './config-error.js'
-export { decodeToken, encodeToken } from './token.js'
+export { decodeToken, encodeToken, networkFingerprint } from './token.js'
 export { parseNetworkConfigYaml, networkConfigToYaml } from './config-yaml.js'
 export { validateNetworkConfig } from './validate-network-config.js'
 export { generateNetworkConfig } from './generate.js'

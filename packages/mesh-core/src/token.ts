@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { ConfigError } from './config-error.js'
 import { networkConfigToYaml, readNetworkConfigBytes } from './config-yaml.js'
 import { Base64SyntaxError, decodeStdBase64 } from './go-base64.js'
@@ -22,6 +23,15 @@ export function decodeToken (token: string): NetworkConfig {
 /** Encodes the config as the token Go edgevpn writes (`edgevpn -g -b`), byte for byte. */
 export function encodeToken (config: NetworkConfig): string {
   return Buffer.from(networkConfigToYaml(config), 'utf8').toString('base64')
+}
+
+/**
+ * A short, non-secret name of the network: 12 hex characters of the SHA-256 of its token. Nodes
+ * that print different fingerprints hold different tokens and will never meet; logs show it so
+ * that mistake is visible at a glance.
+ */
+export function networkFingerprint (config: NetworkConfig): string {
+  return createHash('sha256').update(encodeToken(config)).digest('hex').slice(0, 12)
 }
 
 /** {@link decodeToken} without the validation, for a token that a config file overrides. */

@@ -1,19 +1,66 @@
 /** The command table of `edgevpn`: the root command (the VPN daemon) and its subcommands. */
-import { encodeToken, generateNetworkConfig, networkConfigToYaml } from '@edgevpn/mesh-core'
+import { encodeToken, generateNetworkConfig, networkConfigToYaml, networkFingerprint } from '@edgevpn/mesh-core'
+import { startApi, startDns, startVpn } from '../daemon/services.js'
+import { startEdgeNode } from '../node/edge-node.js'
+import { loggerFromFlags, nodeInitFromFlags } from '../node/node-options.js'
+import { VERSION } from '../version.js'
 import { commonFlags } from './common-flags.js'
+import { flag } from './flags.js'
 import { rootFlags } from './root-flags.js'
 import { UsageError } from './usage-error.js'
-import { loggerFromFlags, nodeInitFromFlags } from '../node/node-options.js'
-import { startEdgeNode } from '../node/edge-node.js'
 import type { Command, CommandContext } from './command.js'
+import type { Stop } from '../daemon/services.js'
+import type { EdgeNode } from '../node/edge-node.js'
+import type { Logger } from '@edgevpn/mesh-core'
+
+/**
+ * Starts a node, then the command's services on it; runs until SIGINT/SIGTERM, then stops the
+ * services in reverse order and the node, and exits 0.
+ */
+async function runNode (context: CommandContext, alive: boolean, services: (node: EdgeNode, logger: Logger) => Promise<Stop[]>): Promise<number> {
+  const logger = loggerFromFlags(context.flags)
+  const init = await nodeInitFromFlags(context.flags, logger, { alive })
+  logger.info('edgevpn starting', { version: VERSION, network: networkFingerprint(init.network) })
+  const node = await startEdgeNode(init)
+  const stops: Stop[] = []
+  try {
+    stops.push(...await services(node, logger))
+    await context.stopped
+    logger.info('stopping')
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => { logger.warn('error while stopping', { error: err }) })
+    await node.stop()
+  }
+  return 0
+}
+
+function dnsOptions (context: CommandContext, listen: string): Parameters<typeof startDns>[1] {
+  const { flags } = context
+  return { listen, forward: flags.bool('dns-forwarder'), upstreams: flags.strings('dns-forward-server'), cacheSize: flags.int('dns-cache-size') }
+}
 
 export const rootCommand: Command = {
   name: 'edgevpn',
   summary: 'run the VPN daemon',
   flags: [...rootFlags, ...commonFlags],
   run: async (context) => {
-    if (context.flags.bool('g')) return printNewConfig(context)
-    throw new UsageError('the VPN data plane is not available in this build yet; run "edgevpn start" for a node without VPN')
+    const { flags } = context
+    if (flags.bool('g')) return printNewConfig(context)
+    for (const name of ['dhcp', 'egress']) {
+      if (flags.bool(name)) throw new UsageError(`--${name} is not supported by this edgevpn yet`)
+    }
+    return await runNode(context, true, async (node, logger) => {
+      const stops: Stop[] = []
+      const vpn = await startVpn(node, flags, flags.string('address'), logger)
+      stops.push(async () => { await vpn.stop() })
+      if (flags.string('dns') !== '') stops.push(await startDns(node, dnsOptions(context, flags.string('dns')), logger))
+      if (flags.bool('api')) {
+        // Go runs the API in the background and ignores its errors; keep the VPN up but say so.
+        await startApi(node, flags.string('api-listen'), logger, vpn).then(stop => { stops.push(stop) },
+          (err: Error) => { logger.error(`API not started: ${err.message}`) })
+      }
+      return stops
+    })
   }
 }
 
@@ -31,14 +78,38 @@ const startCommand: Command = {
   aliases: ['s'],
   summary: 'run a node without the VPN interface',
   flags: commonFlags,
-  run: async ({ flags, stopped }) => {
-    const logger = loggerFromFlags(flags)
-    const node = await startEdgeNode(await nodeInitFromFlags(flags, logger))
-    await stopped
-    logger.info('stopping')
-    await node.stop()
-    return 0
+  run: async (context) => await runNode(context, false, async () => [])
+}
+
+/** `edgevpn api`: a node with the HTTP API in the foreground; a bind error ends it. */
+const apiCommand: Command = {
+  name: 'api',
+  summary: 'run a node with the HTTP API (and no VPN interface)',
+  flags: [
+    ...commonFlags,
+    flag({ name: 'listen', aliases: ['l'], kind: 'string', default: '127.0.0.1:8080', usage: 'API address: host:port or unix:///path' }),
+    flag({ name: 'enable-healthchecks', kind: 'bool', env: 'ENABLE_HEALTHCHECKS', default: false, usage: 'publish heartbeats (needed for ownership and the role client)' }),
+    flag({ name: 'debug', kind: 'bool', default: false, usage: 'accepted for compatibility' })
+  ],
+  run: async (context) => await runNode(context, context.flags.bool('enable-healthchecks'), async (node, logger) =>
+    [await startApi(node, context.flags.string('listen'), logger)])
+}
+
+/** `edgevpn dns`: a node with the DNS server, resolving mesh names without the VPN. */
+const dnsCommand: Command = {
+  name: 'dns',
+  summary: 'run a node with the DNS server (and no VPN interface)',
+  flags: [
+    ...commonFlags,
+    flag({ name: 'listen', aliases: ['l'], kind: 'string', env: 'DNSADDRESS', default: '', usage: 'DNS listen address (default: :53)' }),
+    flag({ name: 'dns-forwarder', kind: 'bool', env: 'DNSFORWARD', default: true, usage: 'forward names the mesh does not know' }),
+    flag({ name: 'dns-cache-size', kind: 'int', env: 'DNSCACHESIZE', default: 200, usage: 'DNS cache entries' }),
+    flag({ name: 'dns-forward-server', kind: 'strings', env: 'DNSFORWARDSERVER', default: ['8.8.8.8:53', '1.1.1.1:53'], usage: 'upstream DNS servers' })
+  ],
+  run: async (context) => {
+    const listen = context.flags.string('listen') === '' ? ':53' : context.flags.string('listen')
+    return await runNode(context, false, async (node, logger) => [await startDns(node, dnsOptions(context, listen), logger)])
   }
 }
 
-export const commands: Command[] = [startCommand]
+export const commands: Command[] = [startCommand, apiCommand, dnsCommand]

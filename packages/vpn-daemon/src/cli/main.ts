@@ -7,8 +7,7 @@ import { formatFlagHelp, parseFlags } from './flags.js'
 import { UsageError } from './usage-error.js'
 import { commands, rootCommand } from './commands.js'
 import type { Command } from './command.js'
-
-export const VERSION = '0.1.0'
+import { VERSION } from '../version.js'
 
 export async function main (argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   try {

@@ -3,11 +3,13 @@
  * the way Go edgevpn's `cliToOpts` does, with one clear error per bad value.
  */
 import { join } from 'node:path'
+import { parseOwnershipMode } from '@edgevpn/ledger'
 import { createLogger, defaultKeyCacheDir, loadNetworkConfig, loadOrCreatePrivateKey, parseLogLevel } from '@edgevpn/mesh-core'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { UsageError } from '../cli/usage-error.js'
 import type { ParsedFlags } from '../cli/flags.js'
 import type { EdgeNodeInit } from './edge-node.js'
-import type { Logger, MeshHostInit } from '@edgevpn/mesh-core'
+import type { Logger } from '@edgevpn/mesh-core'
 
 export function loggerFromFlags (flags: ParsedFlags): Logger {
   const text = flags.string('log-level')
@@ -18,22 +20,30 @@ export function loggerFromFlags (flags: ParsedFlags): Logger {
   return logger
 }
 
-export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger): Promise<EdgeNodeInit> {
+export interface NodeFlagsOptions {
+  /** Run the alive service (heartbeats and reaping): the VPN, services and `api --enable-healthchecks`. */
+  alive: boolean
+}
+
+export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger, options: NodeFlagsOptions): Promise<EdgeNodeInit> {
   rejectUnsupported(flags)
   const network = await loadNetworkConfig({ token: flags.string('token'), configFile: flags.string('config') })
 
-  let privateKey: MeshHostInit['privateKey']
+  const mode = parseOwnershipMode(flags.string('ownership'))
+  let privateKey: EdgeNodeInit['privateKey']
   if (flags.bool('privkey-cache')) {
     const dir = flags.string('privkey-cache-dir') === '' ? defaultKeyCacheDir() : flags.string('privkey-cache-dir')
     privateKey = await loadOrCreatePrivateKey(dir)
     logger.debug('identity loaded', { file: join(dir, 'privkey') })
+  } else {
+    privateKey = await generateKeyPair('Ed25519')
+    if (mode !== 'off') logger.info('ownership is on with an ephemeral identity: entries this node wrote are orphaned when it restarts (use --privkey-cache)')
   }
 
   const listen = flags.strings('listen-maddrs')
   const highWater = flags.int('connection-high-water')
   const maxConnections = highWater > 0 ? highWater : flags.int('max-connections')
-  const host: MeshHostInit = {
-    privateKey,
+  const host: EdgeNodeInit['host'] = {
     listen: listen.length > 0 ? listen : undefined,
     announce: flags.strings('dht-announce-maddrs'),
     blacklist: flags.strings('blacklist'),
@@ -49,14 +59,37 @@ export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger): Pr
     mdns: flags.bool('mdns') ? { serviceName: network.mdns } : undefined
   }
 
-  const discoveryInterval = flags.int('discovery-interval')
-  if (discoveryInterval <= 0) throw new UsageError(`--discovery-interval must be a positive number of seconds, got ${discoveryInterval}`)
+  const discoveryInterval = positiveSeconds(flags, 'discovery-interval')
+  const heartbeatS = positiveSeconds(flags, 'aliveness-healthcheck-interval')
+  const ttlS = flags.int('ownership-ttl')
+  if (ttlS < 0) throw new UsageError(`--ownership-ttl must not be negative, got ${ttlS}`)
   return {
     network,
+    privateKey,
     host,
     discovery: { dht: flags.bool('dht') ? { interval: discoveryInterval * 1000 } : false },
+    ledger: {
+      mode,
+      // Go: 0 means four heartbeat intervals, so a live node never looks dead between beats.
+      ownershipTtlMs: (ttlS === 0 ? 4 * heartbeatS : ttlS) * 1000,
+      stateDir: flags.string('ledger-state') === '' ? undefined : flags.string('ledger-state'),
+      sync: { syncIntervalMs: positiveSeconds(flags, 'ledger-synchronization-interval') * 1000 }
+    },
+    alive: options.alive
+      ? {
+          heartbeatIntervalMs: heartbeatS * 1000,
+          scrubIntervalMs: positiveSeconds(flags, 'aliveness-healthcheck-scrub-interval') * 1000,
+          maxIntervalMs: positiveSeconds(flags, 'aliveness-healthcheck-max-interval') * 1000
+        }
+      : undefined,
     logger
   }
+}
+
+function positiveSeconds (flags: ParsedFlags, name: string): number {
+  const value = flags.int(name)
+  if (value <= 0) throw new UsageError(`--${name} must be a positive number of seconds, got ${value}`)
+  return value
 }
 
 /** Flags Go edgevpn has whose feature this port does not have yet: refuse rather than ignore. */

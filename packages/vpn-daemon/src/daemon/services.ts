@@ -1,0 +1,76 @@
+/**
+ * Starting the services a command runs on top of an {@link EdgeNode}, from the command line:
+ * the VPN, the DNS server and the HTTP API. Each returns its stop function.
+ */
+import { createDnsServer } from '@edgevpn/dns'
+import { AnnouncingLedgerWriter, createApiServer } from '../api/index.js'
+import { parseGoDuration } from '../cli/go-values.js'
+import { createVpnService } from '../vpn/index.js'
+import { VERSION } from '../version.js'
+import { dnsRecords, nodeView, vpnMetrics } from './api-adapters.js'
+import type { ParsedFlags } from '../cli/flags.js'
+import type { EdgeNode } from '../node/edge-node.js'
+import type { VpnService } from '../vpn/index.js'
+import type { Logger } from '@edgevpn/mesh-core'
+
+export type Stop = () => Promise<void>
+
+export async function startVpn (node: EdgeNode, flags: ParsedFlags, address: string, logger: Logger): Promise<VpnService> {
+  return await createVpnService({ host: node.host, ledger: node.ledger, logger: logger.child('vpn') }, {
+    interfaceName: flags.string('interface'),
+    address,
+    mtu: flags.int('mtu'),
+    packetMtu: flags.int('packet-mtu'),
+    timeout: parseGoDuration(flags.string('timeout'), '--timeout'),
+    router: flags.string('router') === '' ? undefined : flags.string('router'),
+    staticPeerTable: flags.strings('static-peertable'),
+    announceInterval: flags.int('ledger-announce-interval') * 1000,
+    version: VERSION
+  })
+}
+
+export interface DnsOptions {
+  listen: string
+  forward: boolean
+  upstreams: string[]
+  cacheSize: number
+}
+
+export async function startDns (node: EdgeNode, options: DnsOptions, logger: Logger): Promise<Stop> {
+  const dnsLogger = logger.child('dns')
+  const server = createDnsServer({
+    ledger: node.ledger,
+    listen: options.listen,
+    forward: options.forward,
+    upstreams: options.upstreams,
+    cacheSize: options.cacheSize,
+    warn: message => { dnsLogger.warn(message) }
+  })
+  await server.start()
+  dnsLogger.info('DNS server listening', { address: options.listen })
+  return async () => { await server.stop() }
+}
+
+export async function startApi (node: EdgeNode, listen: string, logger: Logger, vpn?: VpnService): Promise<Stop> {
+  const apiLogger = logger.child('api')
+  const writer = new AnnouncingLedgerWriter({ ledger: node.ledger, logger: apiLogger })
+  const server = createApiServer({
+    listen,
+    ledger: node.ledger,
+    node: nodeView(node),
+    writer,
+    dns: dnsRecords(node, writer),
+    metrics: vpn === undefined ? undefined : vpnMetrics(vpn),
+    logger: apiLogger
+  })
+  try {
+    await server.start()
+  } catch (err) {
+    await writer.stop()
+    throw err
+  }
+  return async () => {
+    await server.stop()
+    await writer.stop()
+  }
+}
