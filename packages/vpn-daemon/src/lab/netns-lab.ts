@@ -30,8 +30,11 @@ export interface NetnsLab {
   hosts: LabHost[]
   /** Runs a command to completion inside a host's namespace and returns its stdout. */
   exec: (host: LabHost, command: string, args: string[]) => Promise<string>
-  /** Starts a long-running process inside a host's namespace; it is killed by `destroy()`. */
-  spawn: (host: LabHost, command: string, args: string[], options?: SpawnOptions) => ChildProcess
+  /**
+   * Starts a long-running process inside a host's namespace; it is killed by `destroy()`. With
+   * `hostname`, it also gets its own UTS namespace with that host name.
+   */
+  spawn: (host: LabHost, command: string, args: string[], options?: SpawnOptions & { hostname?: string }) => ChildProcess
   destroy: () => Promise<void>
 }
 
@@ -91,8 +94,11 @@ export async function createNetnsLab (init: NetnsLabInit): Promise<NetnsLab> {
   return {
     hosts,
     exec: async (host, command, args) => (await run('ip', ['netns', 'exec', host.netns, command, ...args])).stdout,
-    spawn: (host, command, args, options = {}) => {
-      const child = spawn('ip', ['netns', 'exec', host.netns, command, ...args], { stdio: 'pipe', ...options })
+    spawn: (host, command, args, { hostname, ...options } = {}) => {
+      const argv = hostname === undefined
+        ? [command, ...args]
+        : ['unshare', '--uts', '--', 'sh', '-c', 'hostname "$0" && exec "$@"', hostname, command, ...args]
+      const child = spawn('ip', ['netns', 'exec', host.netns, ...argv], { stdio: 'pipe', ...options })
       children.add(child)
       child.once('exit', () => children.delete(child))
       return child
