@@ -1,6 +1,7 @@
 /** The command table of `edgevpn`: the root command (the VPN daemon) and its subcommands. */
-import { encodeToken, generateNetworkConfig, networkConfigToYaml, networkFingerprint } from '@edgevpn/mesh-core'
+import { dhcpLeaseFileName, encodeToken, generateNetworkConfig, networkConfigToYaml, networkFingerprint } from '@edgevpn/mesh-core'
 import { startApi, startDns, startVpn } from '../daemon/services.js'
+import { allocateAddress } from '../dhcp/index.js'
 import { startEdgeNode } from '../node/edge-node.js'
 import { loggerFromFlags, nodeInitFromFlags } from '../node/node-options.js'
 import { VERSION } from '../version.js'
@@ -46,12 +47,11 @@ export const rootCommand: Command = {
   run: async (context) => {
     const { flags } = context
     if (flags.bool('g')) return printNewConfig(context)
-    for (const name of ['dhcp', 'egress']) {
-      if (flags.bool(name)) throw new UsageError(`--${name} is not supported by this edgevpn yet`)
-    }
+    if (flags.bool('egress')) throw new UsageError('--egress is not supported by this edgevpn yet')
     return await runNode(context, true, async (node, logger) => {
       const stops: Stop[] = []
-      const vpn = await startVpn(node, flags, flags.string('address'), logger)
+      const address = flags.bool('dhcp') ? await leaseAddress(node, context, logger) : flags.string('address')
+      const vpn = await startVpn(node, flags, address, logger)
       stops.push(async () => { await vpn.stop() })
       if (flags.string('dns') !== '') stops.push(await startDns(node, dnsOptions(context, flags.string('dns')), logger))
       if (flags.bool('api')) {
@@ -62,6 +62,24 @@ export const rootCommand: Command = {
       return stops
     })
   }
+}
+
+/** `--dhcp`: the address from the lease file or allocated over the ledger, with `--address`'s prefix. */
+async function leaseAddress (node: EdgeNode, { flags, stopped }: CommandContext, logger: Logger): Promise<string> {
+  const [base, prefix = '24'] = flags.string('address').split('/')
+  const abort = new AbortController()
+  void stopped.then(() => { abort.abort(new Error('stopped while waiting for a DHCP address')) })
+  const ip = await allocateAddress({ ledger: node.ledger, peerId: node.host.peerId.toString(), logger: logger.child('dhcp') }, {
+    leaseFileName: dhcpLeaseFileName(node.network),
+    leaseDir: flags.string('lease-dir') === '' ? undefined : flags.string('lease-dir'),
+    baseAddress: base,
+    prefixLength: Number(prefix),
+    // Two ledger synchronisation rounds, so a claim whose broadcast was lost still arrives.
+    settleMs: 2 * flags.int('ledger-synchronization-interval') * 1000,
+    version: VERSION,
+    signal: abort.signal
+  })
+  return `${ip}/${prefix}`
 }
 
 /** `edgevpn -g [-b]`: Go prints the YAML plus an empty line, and the token without a newline. */
