@@ -3,26 +3,27 @@
  *
  * The shared ledger of an edgevpn mesh, wire-compatible with Go edgevpn: blocks carrying the
  * whole key/value state, entries signed by their owner's libp2p key, the ownership merge rules
- * (off / observe / enforce), the reaper and leader election, and block stores (memory, and the
- * Go `--ledger-state` directory layout).
- *
- * The ledger has no network of its own: feed it received blocks with `merge`/`mergeJson`, and
- * publish what it hands to `onBroadcast` (plus `lastBlock()` periodically).
+ * (off / observe / enforce), the reaper and leader election, block stores (memory, and the Go
+ * `--ledger-state` directory layout), and the network: a sealed gossip hub on the rotating OTP
+ * topic, `LedgerSync` (Go's full-block gossip plus our digest summaries and a stream protocol
+ * that sends only missing entries), Go's announce loops, and the alive service.
  *
  * @example
  *
  * ```ts
- * import { Ledger, parseOwnershipMode } from '@edgevpn/ledger'
+ * import { Ledger, LedgerSync } from '@edgevpn/ledger'
+ * import { createMeshHost, decodeToken } from '@edgevpn/mesh-core'
  * import { generateKeyPair } from '@libp2p/crypto/keys'
  *
- * const ledger = new Ledger({
- *   mode: parseOwnershipMode('enforce'),
- *   signer: await generateKeyPair('Ed25519'),
- *   onBroadcast: (block) => { publish(gzip(encodeBlock(block))) }
- * })
+ * const network = decodeToken(process.env.EDGEVPNTOKEN ?? '')
+ * const privateKey = await generateKeyPair('Ed25519')
+ * const host = await createMeshHost({ privateKey })
+ * let sync: LedgerSync | undefined
+ * const ledger = new Ledger({ mode: 'enforce', signer: privateKey, onBroadcast: block => sync?.onBroadcast(block) })
+ * sync = new LedgerSync({ libp2p: host.libp2p, ledger }, { network })
+ * await sync.start()
  * ledger.watch({ bucket: 'machines' }, (change) => { console.log(change.key, change.value) })
  * await ledger.put('services', 'web', { PeerID: ledger.ownerId, Name: 'web' })
- * await ledger.mergeJson(receivedJson)
  * ```
  */
 
