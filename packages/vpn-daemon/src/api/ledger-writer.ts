@@ -1,6 +1,5 @@
-import { BackoffTicker } from '@edgevpn/mesh-core'
-import { encodeGoJson } from '@edgevpn/ledger'
-import type { Ledger } from '@edgevpn/ledger'
+import { announceDeleteBucket, announceDeleteBucketKey, persist } from '@edgevpn/ledger'
+import type { Announcement, BoundedAnnounceInit, Ledger } from '@edgevpn/ledger'
 import type { Logger } from '@edgevpn/mesh-core'
 
 /**
@@ -32,71 +31,41 @@ export interface AnnouncingLedgerWriterInit {
 }
 
 /**
- * A {@link LedgerWriter} that applies each write to the ledger on a backoff ticker: the first
- * attempt runs at once, later ticks check whether the write is visible and stop when it is, and
- * every announcement gives up after `timeoutMs`.
+ * A {@link LedgerWriter} on the ledger's announce loops (Go `Persist`, `AnnounceDeleteBucket`,
+ * `AnnounceDeleteBucketKey`): the first attempt runs at once, later ticks stop when the write is
+ * visible, and each gives up after `timeoutMs`.
  */
 export class AnnouncingLedgerWriter implements LedgerWriter {
   private readonly ledger: Ledger
-  private readonly intervalMs: number
-  private readonly timeoutMs: number
-  private readonly logger: Logger | undefined
-  /** The `finish` function of every announcement still running. */
-  private readonly running = new Set<() => Promise<void>>()
+  private readonly init: BoundedAnnounceInit
+  private readonly running = new Set<Announcement>()
 
   constructor (init: AnnouncingLedgerWriterInit) {
     this.ledger = init.ledger
-    this.intervalMs = init.intervalMs ?? 5_000
-    this.timeoutMs = init.timeoutMs ?? 20_000
-    this.logger = init.logger
+    this.init = {
+      intervalMs: init.intervalMs ?? 5_000,
+      timeoutMs: init.timeoutMs ?? 20_000,
+      onError: err => { init.logger?.warn('ledger write from the API failed', { error: err }) }
+    }
   }
 
   persist (bucket: string, key: string, value: unknown): void {
-    const text = encodeGoJson(value)
-    this.announce(`persist ${bucket}/${key}`, async () => {
-      if (this.ledger.getRaw(bucket, key) === text) return true
-      await this.ledger.putRaw(bucket, key, text)
-      return false
-    })
+    this.track(persist(this.ledger, bucket, key, value, this.init))
   }
 
   announceDelete (bucket: string, key?: string): void {
-    if (key === undefined) {
-      this.announce(`delete bucket ${bucket}`, async () => {
-        if (!this.ledger.currentData().has(bucket)) return true
-        await this.ledger.deleteBucket(bucket)
-        return false
-      })
-    } else {
-      this.announce(`delete ${bucket}/${key}`, async () => {
-        if (this.ledger.getRaw(bucket, key) === undefined) return true
-        await this.ledger.delete(bucket, key)
-        return false
-      })
-    }
+    this.track(key === undefined
+      ? announceDeleteBucket(this.ledger, bucket, this.init)
+      : announceDeleteBucketKey(this.ledger, bucket, key, this.init))
   }
 
   /** Stops every announcement still running. */
   async stop (): Promise<void> {
-    await Promise.all([...this.running].map(async finish => { await finish() }))
+    await Promise.all([...this.running].map(async announcement => { await announcement.stop() }))
   }
 
-  /** Runs `attempt` on a ticker until it reports the write done, or the timeout. */
-  private announce (what: string, attempt: () => Promise<boolean>): void {
-    const ticker: BackoffTicker = new BackoffTicker({
-      maxInterval: this.intervalMs,
-      onError: err => { this.logger?.warn(`ledger ${what} failed`, { error: (err as Error).message }) }
-    }, async () => {
-      // not awaited: stop() waits for this very task to settle
-      if (await attempt()) void finish()
-    })
-    const timer = setTimeout(() => { void finish() }, this.timeoutMs)
-    const finish = async (): Promise<void> => {
-      clearTimeout(timer)
-      this.running.delete(finish)
-      await ticker.stop()
-    }
-    this.running.add(finish)
-    ticker.start()
+  private track (announcement: Announcement): void {
+    this.running.add(announcement)
+    void announcement.done.then(() => this.running.delete(announcement))
   }
 }
