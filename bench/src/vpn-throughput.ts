@@ -6,8 +6,7 @@
  *   npm run build && node bench/dist/vpn-throughput.js [--seconds 10]
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { encodeToken, generateNetworkConfig } from '@edgevpn/mesh-core'
 import { createNetnsLab, netnsUnavailableReason } from '@edgevpn/vpn-daemon/lab'
@@ -17,7 +16,7 @@ import type { IperfResult, PingStats } from './lib/measure.js'
 import type { LabHost, NetnsLab } from '@edgevpn/vpn-daemon/lab'
 import type { ChildProcess } from 'node:child_process'
 
-const EDGEVPN = join(dirname(createRequire(import.meta.url).resolve('@edgevpn/vpn-daemon')), 'cli', 'edgevpn.js')
+const EDGEVPN = fileURLToPath(new URL('./cli/edgevpn.js', import.meta.resolve('@edgevpn/vpn-daemon')))
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url))
 
 interface PathResult {
