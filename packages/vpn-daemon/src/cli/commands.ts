@@ -18,7 +18,7 @@ import type { Logger } from '@edgevpn/mesh-core'
  * Starts a node, then the command's services on it; runs until SIGINT/SIGTERM, then stops the
  * services in reverse order and the node, and exits 0.
  */
-async function runNode (context: CommandContext, alive: boolean, services: (node: EdgeNode, logger: Logger) => Promise<Stop[]>): Promise<number> {
+export async function runNode (context: CommandContext, alive: boolean, services: (node: EdgeNode, logger: Logger) => Promise<Stop[]>): Promise<number> {
   const logger = loggerFromFlags(context.flags)
   const init = await nodeInitFromFlags(context.flags, logger, { alive })
   logger.info('edgevpn starting', { version: VERSION, network: networkFingerprint(init.network) })
@@ -35,7 +35,7 @@ async function runNode (context: CommandContext, alive: boolean, services: (node
   return 0
 }
 
-function dnsOptions (context: CommandContext, listen: string): Parameters<typeof startDns>[1] {
+export function dnsOptions (context: CommandContext, listen: string): Parameters<typeof startDns>[1] {
   const { flags } = context
   return { listen, forward: flags.bool('dns-forwarder'), upstreams: flags.strings('dns-forward-server'), cacheSize: flags.int('dns-cache-size') }
 }
