@@ -1,44 +1,17 @@
 /** The command table of `edgevpn`: the root command (the VPN daemon) and its subcommands. */
-import { dhcpLeaseFileName, encodeToken, generateNetworkConfig, networkConfigToYaml, networkFingerprint } from '@edgevpn/mesh-core'
+import { dhcpLeaseFileName, encodeToken, generateNetworkConfig, networkConfigToYaml } from '@edgevpn/mesh-core'
 import { startApi, startDns, startVpn } from '../daemon/services.js'
 import { allocateAddress } from '../dhcp/index.js'
-import { startEdgeNode } from '../node/edge-node.js'
-import { loggerFromFlags, nodeInitFromFlags } from '../node/node-options.js'
 import { VERSION } from '../version.js'
 import { commonFlags } from './common-flags.js'
 import { flag } from './flags.js'
+import { dnsOptions, runNode } from './run-node.js'
 import { rootFlags } from './root-flags.js'
 import { UsageError } from './usage-error.js'
 import type { Command, CommandContext } from './command.js'
 import type { Stop } from '../daemon/services.js'
 import type { EdgeNode } from '../node/edge-node.js'
 import type { Logger } from '@edgevpn/mesh-core'
-
-/**
- * Starts a node, then the command's services on it; runs until SIGINT/SIGTERM, then stops the
- * services in reverse order and the node, and exits 0.
- */
-export async function runNode (context: CommandContext, alive: boolean, services: (node: EdgeNode, logger: Logger) => Promise<Stop[]>): Promise<number> {
-  const logger = loggerFromFlags(context.flags)
-  const init = await nodeInitFromFlags(context.flags, logger, { alive })
-  logger.info('edgevpn starting', { version: VERSION, network: networkFingerprint(init.network) })
-  const node = await startEdgeNode(init)
-  const stops: Stop[] = []
-  try {
-    stops.push(...await services(node, logger))
-    await context.stopped
-    logger.info('stopping')
-  } finally {
-    for (const stop of stops.reverse()) await stop().catch((err: unknown) => { logger.warn('error while stopping', { error: err }) })
-    await node.stop()
-  }
-  return 0
-}
-
-export function dnsOptions (context: CommandContext, listen: string): Parameters<typeof startDns>[1] {
-  const { flags } = context
-  return { listen, forward: flags.bool('dns-forwarder'), upstreams: flags.strings('dns-forward-server'), cacheSize: flags.int('dns-cache-size') }
-}
 
 export const rootCommand: Command = {
   name: 'edgevpn',
@@ -131,3 +104,6 @@ const dnsCommand: Command = {
 }
 
 export const commands: Command[] = [startCommand, apiCommand, dnsCommand]
+
+// Command modules written before run-node.ts existed import these from here.
+export { dnsOptions, runNode }
