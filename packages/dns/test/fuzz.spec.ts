@@ -1,3 +1,4 @@
+import { seededRandom } from '@edgevpn/test/support/random'
 import { createSocket } from 'node:dgram'
 import { connect } from 'node:net'
 import { Ledger } from '@edgevpn/ledger'
@@ -10,19 +11,8 @@ import type { Upstream } from './helpers.js'
 const DURATION_MS = 4000
 const SEED = Number(process.env.DNS_FUZZ_SEED ?? Date.now() % 0x7fffffff)
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed with DNS_FUZZ_SEED. */
-function generator (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 0x100000000
-  }
-}
 
-const random = generator(SEED)
+const random = seededRandom(SEED)
 const int = (below: number): number => Math.floor(random() * below)
 const bytes = (length: number): Buffer => Buffer.from(Array.from({ length }, () => int(256)))
 

@@ -1,19 +1,9 @@
+import { seededRandom } from '@edgevpn/test/support/random'
 import { describe, expect, it } from 'vitest'
 import { encodeBlock, Ledger, parseBlock, policyFor, defaultRegistry, storageEntries, verifyEntry } from '../src/index.js'
 import { heartbeat, machine, newPeer, NOW_MS, signedEntry, storageOf, tombstone } from './helpers.js'
 import type { Block } from '../src/index.js'
 
-/** Small deterministic PRNG so a failure can be replayed from the printed seed. */
-function mulberry32 (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
 
 const TOKENS = ['{', '}', '[', ']', '"', ',', ':', '0', '9', '-', '.', 'e', '1e400', 'null', 'true', '\\', '\\u', ' ',
   '18446744073709551616', '"Sig":"x"', '"Version":-1', '"Deleted":true', '\u{1F600}', '\ud800', '{"a":']
@@ -44,7 +34,7 @@ function mutate (text: string, random: () => number): string {
 describe('random and mutated blocks', () => {
   it('never throw, never admit forged owned entries, and only grow by acceptable input', async () => {
     const seed = Date.now() >>> 0
-    const random = mulberry32(seed)
+    const random = seededRandom(seed)
     const [a, b] = [await newPeer(), await newPeer()]
     const base: Block = {
       index: 5, timestamp: '2026-01-01 00:00:00 +0000 UTC', hash: 'h', prevHash: 'p',

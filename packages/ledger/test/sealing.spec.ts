@@ -1,3 +1,4 @@
+import { APPENDIX_A_TIME_MS, appendixANetwork } from '@edgevpn/test/support/appendix-a'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { sealKey } from '@edgevpn/mesh-core'
@@ -5,20 +6,10 @@ import {
   decodeEnvelope, decodeHexPrefix, encodeEnvelope, EnvelopeDecodeError, gunzipBounded, openBytes, PayloadDecodeError,
   SealKeyring, seal, sealBytes, unseal
 } from '../src/index.js'
-import type { NetworkConfig } from '@edgevpn/mesh-core'
 
-/** Appendix A: T = 1700000000 s and the A.1 sample token. */
-const T = 1_700_000_000_000
-const network: NetworkConfig = {
-  otp: {
-    dht: { interval: 360n, key: 'a'.repeat(43), length: 43 },
-    crypto: { interval: 360n, key: 'SGIB6NYJMSRJF2AJDGUI2NDB5LBVCPLSabcdefghijk', length: 43 }
-  },
-  room: 'roomroomroomroomroomroomroomroomroomroomroo',
-  rendezvous: 'rvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvr',
-  mdns: 'mdnsmdnsmdnsmdnsmdnsmdnsmdnsmdnsmdnsmdnsmdn',
-  maxMessageSize: 20971520
-}
+/** Appendix A: T and the A.1 sample network. */
+const T = APPENDIX_A_TIME_MS
+const network = appendixANetwork()
 const KEY = sealKey(network, T)
 const NONCE = Buffer.from('000102030405060708090a0b', 'hex')
 const VECTOR = '000102030405060708090a0bfcd7ea555f5b8779d83bb05ca63149576f287d'

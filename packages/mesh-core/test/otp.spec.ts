@@ -1,21 +1,13 @@
+import { APPENDIX_A_TIME_MS, appendixANetwork } from '@edgevpn/test/support/appendix-a'
 import { describe, expect, it } from 'vitest'
 import { RecentValues, dhcpLeaseFileName, dhtRendezvous, ledgerTopic, md5Hex, publicTopic, sealKey, totp } from '@edgevpn/mesh-core'
 import type { NetworkConfig } from '@edgevpn/mesh-core'
 
 /** Appendix A time T = 1700000000 s; counter 1700000000 / 360 = 4722222. */
-const T = 1_700_000_000_000
+const T = APPENDIX_A_TIME_MS
 const MAX_INT64 = 9223372036854775807n
 
-const sample: NetworkConfig = {
-  otp: {
-    dht: { interval: 360n, key: 'a'.repeat(43), length: 43 },
-    crypto: { interval: 360n, key: 'SGIB6NYJMSRJF2AJDGUI2NDB5LBVCPLSabcdefghijk', length: 43 }
-  },
-  room: 'roomroomroomroomroomroomroomroomroomroomroo',
-  rendezvous: 'rvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvr',
-  mdns: 'mdnsmdnsmdnsmdnsmdnsmdnsmdnsmdnsmdnsmdnsmdn',
-  maxMessageSize: 20971520
-}
+const sample = appendixANetwork()
 
 function withOtp (dht: Partial<NetworkConfig['otp']['dht']>, crypto: Partial<NetworkConfig['otp']['crypto']> = {}): NetworkConfig {
   return { ...sample, otp: { dht: { ...sample.otp.dht, ...dht }, crypto: { ...sample.otp.crypto, ...crypto } } }

@@ -1,3 +1,4 @@
+import { APPENDIX_A_TOKEN, appendixANetwork } from '@edgevpn/test/support/appendix-a'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,18 +24,9 @@ rendezvous: rvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvr
 mdns: mdnsmdnsmdnsmdnsmdnsmdnsmdnsmdnsmdnsmdnsmdn
 max_message_size: 20971520
 `
-const SAMPLE_TOKEN = 'b3RwOgogIGRodDoKICAgIGludGVydmFsOiAzNjAKICAgIGtleTogYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYQogICAgbGVuZ3RoOiA0MwogIGNyeXB0bzoKICAgIGludGVydmFsOiAzNjAKICAgIGtleTogU0dJQjZOWUpNU1JKRjJBSkRHVUkyTkRCNUxCVkNQTFNhYmNkZWZnaGlqawogICAgbGVuZ3RoOiA0Mwpyb29tOiByb29tcm9vbXJvb21yb29tcm9vbXJvb21yb29tcm9vbXJvb21yb29tcm9vCnJlbmRlenZvdXM6IHJ2cnZydnJ2cnZydnJ2cnZydnJ2cnZydnJ2cnZydnJ2cnZydnJ2cnZydnIKbWRuczogbWRuc21kbnNtZG5zbWRuc21kbnNtZG5zbWRuc21kbnNtZG5zbWRuc21kbgptYXhfbWVzc2FnZV9zaXplOiAyMDk3MTUyMAo='
+const SAMPLE_TOKEN = APPENDIX_A_TOKEN
 
-const SAMPLE: NetworkConfig = {
-  otp: {
-    dht: { interval: 360n, key: 'a'.repeat(43), length: 43 },
-    crypto: { interval: 360n, key: 'SGIB6NYJMSRJF2AJDGUI2NDB5LBVCPLSabcdefghijk', length: 43 }
-  },
-  room: 'roomroomroomroomroomroomroomroomroomroomroo',
-  rendezvous: 'rvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvrvr',
-  mdns: 'mdnsmdnsmdnsmdnsmdnsmdnsmdnsmdnsmdnsmdnsmdn',
-  maxMessageSize: 20971520
-}
+const SAMPLE = appendixANetwork()
 
 /** The sample YAML with one line replaced, e.g. `withLine('max_message_size', 'max_message_size: 0x10')`. */
 function withLine (field: string, line: string): string {
