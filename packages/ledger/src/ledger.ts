@@ -12,7 +12,7 @@ import type { Block } from './block.js'
 import type { LedgerChange } from './changes.js'
 import type { LedgerEntry } from './entry.js'
 import type { JsonValue } from './go-json.js'
-import type { KeyedEntry, Violation } from './merge.js'
+import type { KeyedEntry, Violation, ViolationReason } from './merge.js'
 import type { OwnershipMode } from './ownership.js'
 import type { Registry } from './policy.js'
 import type { EntrySigner } from './signing.js'
@@ -95,6 +95,8 @@ interface Watcher {
   readonly filter: WatchFilter
   readonly listener: (change: LedgerChange) => void
 }
+
+const STALE_COPY: ReadonlySet<ViolationReason> = new Set<ViolationReason>(['rollback to an older version', 'stale tombstone', 'lost deterministic tie-break'])
 
 /**
  * The shared key/value ledger of a mesh (Go `blockchain.Ledger`), without the network: state
@@ -310,6 +312,9 @@ export class Ledger {
         mode, registry: this.registry, livenessTtlMs: this.ownershipTtlMs, nowMs: this.clock()
       })
       for (const v of result.violations) {
+        // An older copy of an entry by its own owner is gossip lag (a peer relaying a block it
+        // had before our last write), not an attempted violation: counted, not warned about.
+        if (STALE_COPY.has(v.reason) && this.head.storage.get(v.bucket)?.get(v.key)?.owner === v.owner) continue
         const verdict = v.accepted ? 'observe, accepting' : 'rejected'
         this.warn(`ownership violation (${verdict}): ${v.bucket}/${v.key} from ${v.owner}: ${v.reason}`)
       }
