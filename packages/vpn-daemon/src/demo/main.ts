@@ -7,13 +7,11 @@
  *
  *   npm run demo [-- --nodes 3] [-- --keep]
  */
-import { fileURLToPath } from 'node:url'
 import { encodeToken, generateNetworkConfig, networkFingerprint } from '@edgevpn/mesh-core'
 import { tunUnavailableReason } from '@edgevpn/tun'
+import { LabDaemon, labApiRequest, pingUntilUp, waitFor } from '../lab/lab-tools.js'
 import { createNetnsLab, netnsUnavailableReason } from '../lab/netns-lab.js'
 import type { LabHost, NetnsLab } from '../lab/netns-lab.js'
-
-const EDGEVPN = fileURLToPath(new URL('../cli/edgevpn.js', import.meta.url))
 
 interface DemoNode {
   host: LabHost
@@ -50,7 +48,7 @@ async function main (): Promise<number> {
       const rows: string[] = []
       for (const from of nodes) {
         const cells: string[] = []
-        for (const to of nodes) cells.push(from === to ? '   -   ' : `${(await pingUntilUp(lab, from, to.vpnAddress)).toFixed(2).padStart(5)}ms`)
+        for (const to of nodes) cells.push(from === to ? '   -   ' : `${(await pingUntilUp(lab, from.host, to.vpnAddress, 60_000)).toFixed(2).padStart(5)}ms`)
         rows.push(`  ${from.name}  ${cells.join('  ')}`)
       }
       return `first pings ${((Date.now() - started) / 1000).toFixed(1)} s after start; round trips:\n       from \\ to ${nodes.map(n => n.name.padStart(7)).join('  ')}\n${rows.join('\n')}`
@@ -60,7 +58,7 @@ async function main (): Promise<number> {
     await step(`a ledger write on ${first.name} is read on ${second.name}`, async () => {
       await api(lab, first, 'PUT', '/api/ledger/demo/greeting/hello-from-' + first.name)
       const t0 = Date.now()
-      const value = await waitFor(async () => {
+      const value = await waitFor(`the ledger value on ${second.name}`, async () => {
         const text = await api(lab, second, 'GET', '/api/ledger/demo/greeting')
         return text.includes('hello') ? text.trim() : undefined
       }, 15_000)
@@ -68,9 +66,9 @@ async function main (): Promise<number> {
     })
 
     await step('DNS answers machine names and posted records', async () => {
-      const machine = await waitFor(async () => await resolve(lab, first, `${second.name}.edgevpn.`), 15_000)
+      const machine = await waitFor(`${second.name}.edgevpn. on ${first.name}`, async () => await resolve(lab, first, `${second.name}.edgevpn.`), 15_000)
       await api(lab, first, 'POST', '/api/dns', JSON.stringify({ Regex: 'web\\.demo\\.', Records: { A: second.vpnAddress } }))
-      const record = await waitFor(async () => await resolve(lab, second, 'web.demo.'), 15_000)
+      const record = await waitFor(`web.demo. on ${second.name}`, async () => await resolve(lab, second, 'web.demo.'), 15_000)
       return `${first.name} resolves ${second.name}.edgevpn. → ${machine}; ${second.name} resolves web.demo. → ${record}`
     })
 
@@ -88,48 +86,29 @@ async function main (): Promise<number> {
 }
 
 function startDaemon (lab: NetnsLab, node: DemoNode, token: string): void {
-  const child = lab.spawn(node.host, process.execPath, [EDGEVPN,
-    '--token', token,
-    '--address', `${node.vpnAddress}/24`,
-    '--listen-maddrs', `/ip4/${node.host.address}/tcp/0`,
-    '--dht=false',
-    '--api', '--api-listen', '127.0.0.1:8080',
-    '--dns', '127.0.0.1:53', '--dns-forwarder=false',
-    '--log-level', 'warn'
-  ], { hostname: node.name, stdio: ['ignore', 'ignore', 'pipe'] })
-  child.stderr?.on('data', (chunk: Buffer) => { for (const line of chunk.toString().trim().split('\n')) say(`${node.name}: ${line}`) })
-  child.once('exit', code => { if (code !== null && code !== 0) say(`${node.name}: daemon exited with status ${code}`) })
+  const daemon = new LabDaemon(lab, node.host, {
+    name: node.name,
+    hostname: node.name,
+    args: ['--token', token,
+      '--address', `${node.vpnAddress}/24`,
+      '--listen-maddrs', `/ip4/${node.host.address}/tcp/0`,
+      '--dht=false',
+      '--api', '--api-listen', '127.0.0.1:8080',
+      '--dns', '127.0.0.1:53', '--dns-forwarder=false',
+      '--log-level', 'warn'],
+    onLine: line => { say(`${node.name}: ${line}`) }
+  })
+  void daemon.exited.then(code => { if (code !== null && code !== 0) say(`${node.name}: daemon exited with status ${code}`) })
 }
 
-/** The round trip of the first ping reply, retrying while the mesh forms. */
-async function pingUntilUp (lab: NetnsLab, from: DemoNode, address: string): Promise<number> {
-  return await waitFor(async () => {
-    const out = await lab.exec(from.host, 'ping', ['-n', '-c', '1', '-W', '1', address]).catch(() => '')
-    const match = /time=([\d.]+) ms/.exec(out)
-    return match === null ? undefined : Number(match[1])
-  }, 60_000)
-}
-
-/** A request to a node's API, made from inside its namespace (the API is on its loopback). */
 async function api (lab: NetnsLab, node: DemoNode, method: string, path: string, body?: string): Promise<string> {
-  const script = `const r = await fetch('http://127.0.0.1:8080' + process.argv[1], { method: process.argv[2], body: process.argv[3] || undefined, headers: { 'content-type': 'application/json' } }); process.stdout.write(await r.text())`
-  return await lab.exec(node.host, process.execPath, ['--input-type=module', '-e', script, path, method, body ?? ''])
+  return (await labApiRequest(lab, node.host, method, path, body)).body
 }
 
 async function resolve (lab: NetnsLab, node: DemoNode, name: string): Promise<string | undefined> {
   const script = `import { Resolver } from 'node:dns/promises'; const r = new Resolver({ timeout: 1000, tries: 1 }); r.setServers(['127.0.0.1']); process.stdout.write((await r.resolve4(process.argv[1]).catch(() => [])).join(','))`
   const out = await lab.exec(node.host, process.execPath, ['--input-type=module', '-e', script, name])
   return out === '' ? undefined : out
-}
-
-async function waitFor<T> (probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs / 1000} s`)
-    await new Promise(resolve => setTimeout(resolve, 250))
-  }
 }
 
 async function step (title: string, body: () => Promise<string>): Promise<void> {
