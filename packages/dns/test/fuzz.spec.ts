@@ -4,7 +4,7 @@ import { connect } from 'node:net'
 import { Ledger } from '@edgevpn/ledger'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDnsServer, putDnsRecord } from '../src/index.js'
-import { A, dns2Query, queryBytes, startUpstream } from './helpers.js'
+import { dns2Query, queryBytes, startUpstream } from './helpers.js'
 import type { DnsServer } from '../src/index.js'
 import type { Upstream } from './helpers.js'
 

@@ -31,5 +31,6 @@ export type { EdgeNode, EdgeNodeInit, EdgeLedgerInit } from './node/edge-node.js
 export * from './vpn/index.js'
 export * from './dhcp/index.js'
 export * from './api/index.js'
+export * from './roles/index.js'
 export { main } from './cli/main.js'
 export { VERSION } from './version.js'
