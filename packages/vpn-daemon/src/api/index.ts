@@ -28,6 +28,8 @@ export type { LedgerWriter, AnnouncingLedgerWriterInit } from './ledger-writer.j
 export type { NodeView } from './node-view.js'
 export type { DnsRecords, DnsRecordSet } from './dns-records.js'
 export { ZERO_STATS } from './metrics.js'
+export { PrometheusText, PROMETHEUS_CONTENT_TYPE } from './prometheus.js'
+export type { PrometheusSources, DataPlaneStats, GossipStats, MetricType, Sample } from './prometheus.js'
 export type { Metrics, Stats } from './metrics.js'
 export type { Machine, MachineStatus, Service, File, User, Peer, Summary } from './wire-types.js'
 export { parseListenAddress, parseSocketMode, DEFAULT_SOCKET_MODE, UNIX_SOCKET_SCHEME } from './listen-address.js'

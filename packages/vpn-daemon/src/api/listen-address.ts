@@ -1,3 +1,4 @@
+import { ListenAddressError, parseHostPort } from '../net/host-port.js'
 import { ApiListenError } from './errors.js'
 
 /** The `unix://` prefix that selects a unix socket instead of a TCP address. */
@@ -22,17 +23,12 @@ export function parseListenAddress (text: string): ListenAddress {
     if (path === '') throw new ApiListenError(`invalid API listen address "${text}": empty socket path`)
     return { kind: 'unix', path }
   }
-  const colon = text.lastIndexOf(':')
-  if (colon < 0) throw new ApiListenError(`invalid API listen address "${text}": missing port`)
-  let host = text.slice(0, colon)
-  const portText = text.slice(colon + 1)
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1)
-  else if (host.includes(':')) throw new ApiListenError(`invalid API listen address "${text}": IPv6 hosts need brackets`)
-  const port = Number(portText)
-  if (!/^\d{1,5}$/.test(portText) || port > 65535) {
-    throw new ApiListenError(`invalid API listen address "${text}": bad port "${portText}"`)
+  try {
+    return { kind: 'tcp', ...parseHostPort(text, 'API listen address') }
+  } catch (err) {
+    if (err instanceof ListenAddressError) throw new ApiListenError(err.message)
+    throw err
   }
-  return { kind: 'tcp', host: host === '' ? undefined : host, port }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ApiResponse } from './json-response.js'
+import type { TextResponse } from './text-response.js'
 import type { IncomingHttpHeaders } from 'node:http'
 
 export interface RouteContext {
@@ -10,7 +11,7 @@ export interface RouteContext {
   readonly body: Buffer
 }
 
-export type RouteHandler = (context: RouteContext) => ApiResponse | Promise<ApiResponse>
+export type RouteHandler = (context: RouteContext) => ApiResponse | TextResponse | Promise<ApiResponse | TextResponse>
 
 export type RouteMatch =
   | { readonly kind: 'found', readonly handler: RouteHandler, readonly params: Record<string, string> }

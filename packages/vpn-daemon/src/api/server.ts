@@ -8,6 +8,8 @@ import type { LedgerWriter } from './ledger-writer.js'
 import type { Listening } from './listen.js'
 import type { Metrics } from './metrics.js'
 import type { NodeView } from './node-view.js'
+import type { PrometheusSources } from './prometheus.js'
+import type { TextResponse } from './text-response.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { addDnsRoutes } from './dns-routes.js'
 import { HttpError } from './errors.js'
@@ -17,6 +19,7 @@ import { addLedgerRoutes } from './ledger-routes.js'
 import { listen } from './listen.js'
 import { addMeshRoutes } from './mesh-routes.js'
 import { addMetricsRoutes } from './metrics-routes.js'
+import { addObservabilityRoutes } from './observability-routes.js'
 import { readBody } from './request-body.js'
 import { parseRequestTarget } from './request-target.js'
 import { Router } from './router.js'
@@ -41,6 +44,12 @@ export interface ApiServerInit {
   dns?: DnsRecords
   /** Backs `/api/metrics*`; without it those routes are 404, as in Go without a reporter. */
   metrics?: Metrics
+  /**
+   * Counters `GET /metrics` adds to the ledger and peer metrics it always has (not in Go).
+   *
+   * @default none
+   */
+  prometheus?: PrometheusSources
   /** @default createLogger().child('api') */
   logger?: Logger
   /**
@@ -87,7 +96,7 @@ export interface ApiServer {
 /**
  * The HTTP API of Go edgevpn (`api/api.go`): the same routes, JSON bodies byte for byte as Go
  * writes them (followed by a newline; indented with `?pretty`), Echo's error bodies, plus
- * `GET /api/peers` with the peer table.
+ * `GET /api/peers` with the peer table, `GET /metrics` (Prometheus) and `GET /healthz`.
  *
  * @example
  *
@@ -120,9 +129,10 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   addLedgerRoutes(router, { ledger: init.ledger, writer })
   if (init.dns !== undefined) addDnsRoutes(router, init.dns)
   if (init.metrics !== undefined) addMetricsRoutes(router, init.metrics)
+  addObservabilityRoutes(router, { ledger: init.ledger, node: init.node, prometheus: init.prometheus })
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    let answer: ApiResponse
+    let answer: ApiResponse | TextResponse
     let pretty = false
     try {
       const target = parseRequestTarget(request.url ?? '/')
@@ -187,7 +197,12 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   }
 }
 
-function send (response: ServerResponse, answer: ApiResponse, pretty: boolean): void {
+function send (response: ServerResponse, answer: ApiResponse | TextResponse, pretty: boolean): void {
+  if ('text' in answer) {
+    const body = Buffer.from(answer.text, 'utf8')
+    response.writeHead(answer.status, { 'Content-Type': answer.contentType, 'Content-Length': body.length }).end(body)
+    return
+  }
   if ('location' in answer) {
     response.writeHead(answer.status, { Location: answer.location, 'Content-Length': 0 }).end()
     return

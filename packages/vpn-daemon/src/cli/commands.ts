@@ -2,12 +2,18 @@
 import { dhcpLeaseFileName, encodeToken, generateNetworkConfig, networkConfigToYaml } from '@edgevpn/mesh-core'
 import { startApi, startDns, startVpn } from '../daemon/services.js'
 import { allocateAddress } from '../dhcp/index.js'
+import { egressFlags, startEgress } from '../egress/start-egress.js'
 import { VERSION } from '../version.js'
 import { commonFlags } from './common-flags.js'
 import { flag } from './flags.js'
 import { dnsOptions, runNode } from './run-node.js'
+import { fileReceiveCommand } from './commands/file-receive.js'
+import { fileSendCommand } from './commands/file-send.js'
+import { proxyCommand } from './commands/proxy.js'
+import { roleAgentCommand } from './commands/role-agent.js'
+import { serviceAddCommand } from './commands/service-add.js'
+import { serviceConnectCommand } from './commands/service-connect.js'
 import { rootFlags } from './root-flags.js'
-import { UsageError } from './usage-error.js'
 import type { Command, CommandContext } from './command.js'
 import type { Stop } from '../daemon/services.js'
 import type { EdgeNode } from '../node/edge-node.js'
@@ -16,16 +22,16 @@ import type { Logger } from '@edgevpn/mesh-core'
 export const rootCommand: Command = {
   name: 'edgevpn',
   summary: 'run the VPN daemon',
-  flags: [...rootFlags, ...commonFlags],
+  flags: [...rootFlags, ...egressFlags, ...commonFlags],
   run: async (context) => {
     const { flags } = context
     if (flags.bool('g')) return printNewConfig(context)
-    if (flags.bool('egress')) throw new UsageError('--egress is not supported by this edgevpn yet')
     return await runNode(context, true, async (node, logger) => {
       const stops: Stop[] = []
       const address = flags.bool('dhcp') ? await leaseAddress(node, context, logger) : flags.string('address')
       const vpn = await startVpn(node, flags, address, logger)
       stops.push(async () => { await vpn.stop() })
+      if (flags.bool('egress')) stops.push(await startEgress(node, flags, logger))
       if (flags.string('dns') !== '') stops.push(await startDns(node, dnsOptions(context, flags.string('dns')), logger))
       if (flags.bool('api')) {
         // Go runs the API in the background and ignores its errors; keep the VPN up but say so.
@@ -103,7 +109,6 @@ const dnsCommand: Command = {
   }
 }
 
-export const commands: Command[] = [startCommand, apiCommand, dnsCommand]
-
-// Command modules written before run-node.ts existed import these from here.
-export { dnsOptions, runNode }
+export const commands: Command[] = [
+  startCommand, apiCommand, dnsCommand, serviceAddCommand, serviceConnectCommand, fileSendCommand, fileReceiveCommand, proxyCommand, roleAgentCommand
+]

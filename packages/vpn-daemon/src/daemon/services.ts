@@ -8,6 +8,7 @@ import { parseGoDuration } from '../cli/go-values.js'
 import { createVpnService } from '../vpn/index.js'
 import { VERSION } from '../version.js'
 import { dnsRecords, nodeView, vpnMetrics } from './api-adapters.js'
+import { prometheusSources } from './prometheus-sources.js'
 import type { ParsedFlags } from '../cli/flags.js'
 import type { EdgeNode } from '../node/edge-node.js'
 import type { VpnService } from '../vpn/index.js'
@@ -61,6 +62,7 @@ export async function startApi (node: EdgeNode, listen: string, logger: Logger, 
     writer,
     dns: dnsRecords(node, writer),
     metrics: vpn === undefined ? undefined : vpnMetrics(vpn),
+    prometheus: prometheusSources(node, vpn),
     logger: apiLogger
   })
   try {

@@ -1,0 +1,63 @@
+import { compareUtf8 } from '@edgevpn/ledger'
+import { PROMETHEUS_CONTENT_TYPE, PrometheusText } from './prometheus.js'
+import { textResponse } from './text-response.js'
+import type { Ledger } from '@edgevpn/ledger'
+import type { NodeView } from './node-view.js'
+import type { PrometheusSources } from './prometheus.js'
+import type { Router } from './router.js'
+
+export interface ObservabilityRoutesComponents {
+  ledger: Ledger
+  node: NodeView
+  prometheus?: PrometheusSources
+}
+
+/**
+ * `GET /metrics` (Prometheus text: ledger entries per bucket and height, connected peers by link,
+ * and the data-plane and gossip counters when their sources are given) and `GET /healthz`
+ * (200 `ok` while the node is on its ledger topic, 503 otherwise). Not in Go edgevpn.
+ */
+export function addObservabilityRoutes (router: Router, { ledger, node, prometheus = {} }: ObservabilityRoutesComponents): void {
+  router
+    .add('GET', '/healthz', () => {
+      try {
+        node.topicPeers()
+        return textResponse(200, 'ok\n')
+      } catch (err) {
+        return textResponse(503, `not ready: ${(err as Error).message}\n`)
+      }
+    })
+    .add('GET', '/metrics', () => {
+      const text = new PrometheusText()
+      const buckets = [...ledger.currentData()].sort(([a], [b]) => compareUtf8(a, b))
+      text.family('edgevpn_ledger_entries', 'gauge', 'Live entries in the ledger, by bucket.',
+        buckets.map(([bucket, entries]) => [{ bucket }, entries.size]))
+      text.family('edgevpn_ledger_index', 'gauge', 'Index of the last ledger block.', [[{}, ledger.index()]])
+      const peers = node.peers().filter(peer => peer.connected)
+      text.family('edgevpn_peers_connected', 'gauge', 'Peers with an open connection, by link.', (['direct', 'relayed'] as const)
+        .map(link => [{ link }, peers.filter(peer => peer.link === link).length]))
+      if (prometheus.dataPlane !== undefined) {
+        const vpn = prometheus.dataPlane()
+        text
+          .family('edgevpn_vpn_packets_total', 'counter', 'IP packets carried by the VPN, by direction.',
+            [[{ direction: 'in' }, vpn.packetsIn], [{ direction: 'out' }, vpn.packetsOut]])
+          .family('edgevpn_vpn_bytes_total', 'counter', 'IP packet bytes carried by the VPN, by direction.',
+            [[{ direction: 'in' }, vpn.bytesIn], [{ direction: 'out' }, vpn.bytesOut]])
+          .family('edgevpn_vpn_dropped_packets_total', 'counter', 'Packets the VPN did not deliver, by reason.',
+            Object.entries(vpn.drops).map(([reason, count]) => [{ reason }, count]))
+          .family('edgevpn_vpn_refused_streams_total', 'counter', 'Inbound VPN streams reset because the peer is not a member.',
+            [[{}, vpn.refusedStreams]])
+      }
+      if (prometheus.gossip !== undefined) {
+        const gossip = prometheus.gossip()
+        text
+          .family('edgevpn_gossip_messages_total', 'counter', 'Ledger gossip messages, by outcome.', [
+            [{ outcome: 'received' }, gossip.received], [{ outcome: 'delivered' }, gossip.delivered],
+            [{ outcome: 'published' }, gossip.published], [{ outcome: 'publish_failed' }, gossip.publishFailed]
+          ])
+          .family('edgevpn_gossip_dropped_messages_total', 'counter', 'Received ledger gossip messages dropped, by reason.',
+            Object.entries(gossip.dropped).map(([reason, count]) => [{ reason }, count]))
+      }
+      return textResponse(200, text.toString(), PROMETHEUS_CONTENT_TYPE)
+    })
+}

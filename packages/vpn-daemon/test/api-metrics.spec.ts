@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { heartbeat, newPeerId, rawRequest, startApi } from './api-helpers.js'
+import type { ApiFixture } from './api-helpers.js'
+import type { DataPlaneStats, GossipStats } from '../src/api/index.js'
+import type { PeerState } from '@edgevpn/mesh-core'
+
+function peer (id: string, link: PeerState['link']): PeerState {
+  return { id, discoveredVia: 'mdns', connected: link !== 'none', link, firstSeen: 0, lastSeen: 0 }
+}
+
+/** The samples of a Prometheus text body: `name{labels}` → value. */
+function samples (body: string): Map<string, number> {
+  return new Map(body.split('\n').filter(line => line !== '' && !line.startsWith('#')).map(line => {
+    const space = line.lastIndexOf(' ')
+    return [line.slice(0, space), Number(line.slice(space + 1))]
+  }))
+}
+
+describe('GET /metrics and /healthz', () => {
+  let api: ApiFixture | undefined
+
+  afterEach(async () => {
+    await api?.stop()
+    api = undefined
+  })
+
+  it('exports ledger entries per bucket, the ledger index and connected peers by link, with HELP and TYPE lines', async () => {
+    api = await startApi('off', '127.0.0.1:0')
+    const [a, b, c] = (await Promise.all([newPeerId(), newPeerId(), newPeerId()])).map(p => p.id)
+    await api.ledger.put('healthcheck', a, heartbeat())
+    await api.ledger.put('healthcheck', b, heartbeat())
+    await api.ledger.put('users', a, { PeerID: a, Timestamp: 'now' })
+    api.node.table = [peer(a, 'direct'), peer(b, 'relayed'), peer(c, 'none')]
+
+    const response = await rawRequest(api.address, 'GET', '/metrics')
+    expect(response.status).toBe(200)
+    expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8')
+    expect(response.body).toContain('# HELP edgevpn_ledger_entries ')
+    expect(response.body).toContain('# TYPE edgevpn_ledger_entries gauge\n')
+    expect(response.body).toContain('# TYPE edgevpn_peers_connected gauge\n')
+    const values = samples(response.body)
+    expect(values.get('edgevpn_ledger_entries{bucket="healthcheck"}')).toBe(2)
+    expect(values.get('edgevpn_ledger_entries{bucket="users"}')).toBe(1)
+    expect(values.get('edgevpn_ledger_index')).toBe(api.ledger.index())
+    expect(values.get('edgevpn_peers_connected{link="direct"}')).toBe(1)
+    expect(values.get('edgevpn_peers_connected{link="relayed"}')).toBe(1)
+    // without sources, no data-plane or gossip families
+    expect(response.body).not.toContain('edgevpn_vpn_')
+    expect(response.body).not.toContain('edgevpn_gossip_')
+  })
+
+  it('adds the data-plane and gossip counters of its sources, drops by reason', async () => {
+    const vpn: DataPlaneStats = { packetsIn: 7, bytesIn: 700, packetsOut: 9, bytesOut: 900, drops: { 'no-route': 3, 'queue-full': 0 }, refusedStreams: 2 }
+    const gossip: GossipStats = { received: 11, delivered: 10, published: 4, publishFailed: 1, dropped: { unsealFailed: 1, badBlock: 0 } }
+    api = await startApi('enforce', '127.0.0.1:0', { prometheus: { dataPlane: () => vpn, gossip: () => gossip } })
+
+    const { body } = await rawRequest(api.address, 'GET', '/metrics')
+    expect(body).toContain('# TYPE edgevpn_vpn_bytes_total counter\n')
+    expect(body).toContain('# TYPE edgevpn_gossip_dropped_messages_total counter\n')
+    const values = samples(body)
+    expect(values.get('edgevpn_vpn_packets_total{direction="in"}')).toBe(7)
+    expect(values.get('edgevpn_vpn_bytes_total{direction="out"}')).toBe(900)
+    expect(values.get('edgevpn_vpn_dropped_packets_total{reason="no-route"}')).toBe(3)
+    expect(values.get('edgevpn_vpn_dropped_packets_total{reason="queue-full"}')).toBe(0)
+    expect(values.get('edgevpn_vpn_refused_streams_total')).toBe(2)
+    expect(values.get('edgevpn_gossip_messages_total{outcome="received"}')).toBe(11)
+    expect(values.get('edgevpn_gossip_messages_total{outcome="publish_failed"}')).toBe(1)
+    expect(values.get('edgevpn_gossip_dropped_messages_total{reason="unsealFailed"}')).toBe(1)
+    // every sample belongs to a family announced just before it
+    let family = ''
+    for (const line of body.trimEnd().split('\n')) {
+      if (line.startsWith('# TYPE ')) family = line.split(' ')[2]
+      else if (!line.startsWith('# HELP ')) expect(line.startsWith(family)).toBe(true)
+    }
+  })
+
+  it('escapes label values', async () => {
+    api = await startApi('off', '127.0.0.1:0')
+    await api.ledger.put('we"ird\\bucket', 'k', 'v')
+    const { body } = await rawRequest(api.address, 'GET', '/metrics')
+    expect(body).toContain('edgevpn_ledger_entries{bucket="we\\"ird\\\\bucket"} 1\n')
+  })
+
+  it('/healthz is 200 ok on the ledger topic, 503 before joining it', async () => {
+    api = await startApi('off', '127.0.0.1:0')
+    const ready = await rawRequest(api.address, 'GET', '/healthz')
+    expect(ready.status).toBe(200)
+    expect(ready.body).toBe('ok\n')
+    expect(ready.headers['content-type']).toBe('text/plain; charset=utf-8')
+
+    api.node.topic = undefined
+    const notReady = await rawRequest(api.address, 'GET', '/healthz')
+    expect(notReady.status).toBe(503)
+    expect(notReady.body).toMatch(/^not ready: .*topic/)
+  })
+
+  it('other methods get the API\'s 405', async () => {
+    api = await startApi('off', '127.0.0.1:0')
+    expect((await rawRequest(api.address, 'POST', '/healthz')).status).toBe(405)
+    expect((await rawRequest(api.address, 'DELETE', '/metrics')).status).toBe(405)
+  })
+})
