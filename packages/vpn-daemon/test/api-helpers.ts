@@ -6,11 +6,11 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createLogger, } from '@edgevpn/mesh-core'
 import { Ledger, formatRfc3339 } from '@edgevpn/ledger'
-import type { PeerState, Logger } from '@edgevpn/mesh-core'
+import type { Logger } from '@edgevpn/mesh-core'
 import type { OwnershipMode } from '@edgevpn/ledger'
 import type { PrivateKey } from '@libp2p/interface'
 import { AnnouncingLedgerWriter, createApiServer } from '../src/api/index.js'
-import type { ApiServer, ApiServerInit, DnsRecords, DnsRecordSet, LedgerWriter, NodeView } from '../src/api/index.js'
+import type { ApiServer, ApiServerInit, DnsRecords, DnsRecordSet, LedgerWriter, NodeView, PeerView } from '../src/api/index.js'
 
 export interface RawResponse {
   status: number
@@ -50,7 +50,7 @@ export interface TestNode extends NodeView {
   topic: string[] | undefined
   connected: string[]
   peerstore: string[]
-  table: PeerState[]
+  table: PeerView[]
 }
 
 export function testNode (peerId: string): TestNode {

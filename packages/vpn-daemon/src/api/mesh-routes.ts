@@ -73,6 +73,8 @@ export function addMeshRoutes (router: Router, { ledger, node }: MeshRoutesCompo
         remoteAddr: peer.remoteAddr,
         latencyMs: peer.latencyMs,
         lastError: peer.lastError,
+        bytesIn: peer.bytesIn,
+        bytesOut: peer.bytesOut,
         firstSeen: peer.firstSeen,
         lastSeen: peer.lastSeen
       }))))

@@ -18,5 +18,11 @@ export interface NodeView {
   /** Every peer in the peer store, this node included (Go `Peerstore().Peers()`). */
   peerstorePeers: () => Promise<string[]>
   /** The peer table: how each known peer was found and how it is reached. */
-  peers: () => PeerState[]
+  peers: () => PeerView[]
+}
+
+/** A peer table entry, with the VPN bytes exchanged with the peer when the node runs the VPN. */
+export interface PeerView extends PeerState {
+  readonly bytesIn?: number
+  readonly bytesOut?: number
 }

@@ -9,7 +9,8 @@ import type { DnsRecords, LedgerWriter, Metrics, NodeView, Stats } from '../api/
 import type { VpnService } from '../vpn/index.js'
 import type { EdgeNode } from '../node/edge-node.js'
 
-export function nodeView (node: EdgeNode): NodeView {
+/** The node as the API sees it; with `vpn`, each peer also shows the VPN bytes exchanged with it. */
+export function nodeView (node: EdgeNode, vpn?: VpnService): NodeView {
   const { libp2p } = node.host
   return {
     peerId: node.host.peerId.toString(),
@@ -23,7 +24,10 @@ export function nodeView (node: EdgeNode): NodeView {
       ids.add(libp2p.peerId.toString())
       return [...ids]
     },
-    peers: () => node.peers.list()
+    peers: () => {
+      const traffic = vpn?.stats().peers ?? {}
+      return node.peers.list().map(peer => ({ ...peer, bytesIn: traffic[peer.id]?.bytesIn, bytesOut: traffic[peer.id]?.bytesOut }))
+    }
   }
 }
 

@@ -58,7 +58,7 @@ export async function startApi (node: EdgeNode, listen: string, logger: Logger, 
   const server = createApiServer({
     listen,
     ledger: node.ledger,
-    node: nodeView(node),
+    node: nodeView(node, vpn),
     writer,
     dns: dnsRecords(node, writer),
     metrics: vpn === undefined ? undefined : vpnMetrics(vpn),
