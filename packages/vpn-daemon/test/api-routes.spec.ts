@@ -160,7 +160,7 @@ describe.each(cases)('API routes (ownership $mode, over $transport)', ({ mode, t
 
   it('answers 404, 405 and the / redirect like Echo', async () => {
     expect(await get('/api/nothing')).toMatchObject({ status: 404, body: '{"message":"Not Found"}\n' })
-    expect(await get('/app')).toMatchObject({ status: 404, body: '{"message":"Not Found"}\n' })
+    expect(await get('/apiary')).toMatchObject({ status: 404, body: '{"message":"Not Found"}\n' })
     const notAllowed = await rawRequest(api.address, 'POST', '/api/summary')
     expect(notAllowed).toMatchObject({ status: 405, body: '{"message":"Method Not Allowed"}\n' })
     expect(notAllowed.headers.allow).toBe('GET')

@@ -1,9 +1,12 @@
+import type { FileResponse } from './file-response.js'
 import type { ApiResponse } from './json-response.js'
 import type { TextResponse } from './text-response.js'
 import type { IncomingHttpHeaders } from 'node:http'
 
 export interface RouteContext {
-  /** Decoded values of the `:name` segments of the route pattern. */
+  /** The decoded path, e.g. `/app/peers`. */
+  readonly path: string
+  /** Decoded values of the `:name` segments of the route pattern; `*` holds the rest of the path after a trailing `/*`. */
   readonly params: Readonly<Record<string, string>>
   readonly query: URLSearchParams
   readonly headers: IncomingHttpHeaders
@@ -11,7 +14,9 @@ export interface RouteContext {
   readonly body: Buffer
 }
 
-export type RouteHandler = (context: RouteContext) => ApiResponse | TextResponse | Promise<ApiResponse | TextResponse>
+export type RouteResponse = ApiResponse | TextResponse | FileResponse
+
+export type RouteHandler = (context: RouteContext) => RouteResponse | Promise<RouteResponse>
 
 export type RouteMatch =
   | { readonly kind: 'found', readonly handler: RouteHandler, readonly params: Record<string, string> }
@@ -27,7 +32,8 @@ interface Route {
 
 /**
  * Exact-segment routing in the manner of Echo: `:name` matches one whole (possibly empty)
- * segment, literal segments win over parameters, and a path known for other methods is a 405.
+ * segment, a trailing `*` matches the rest of the path (one or more segments), literal segments
+ * win over parameters, and a path known for other methods is a 405.
  */
 export class Router {
   private readonly routes: Route[] = []
@@ -49,17 +55,21 @@ export class Router {
     const params: Record<string, string> = {}
     route.pattern.forEach((part, i) => {
       if (part.startsWith(':')) params[part.slice(1)] = segments[i]
+      else if (part === WILDCARD) params[WILDCARD] = segments.slice(i).join('/')
     })
     return { kind: 'found', handler: route.handler, params }
   }
 }
 
+const WILDCARD = '*'
+
 /** The number of literal segments matched, or undefined when the pattern does not match. */
 function matchScore (pattern: readonly string[], segments: readonly string[]): number | undefined {
-  if (pattern.length !== segments.length) return undefined
+  const open = pattern.at(-1) === WILDCARD
+  if (open ? segments.length < pattern.length : pattern.length !== segments.length) return undefined
   let literals = 0
   for (let i = 0; i < pattern.length; i++) {
-    if (pattern[i].startsWith(':')) continue
+    if (pattern[i].startsWith(':') || pattern[i] === WILDCARD) continue
     if (pattern[i] !== segments[i]) return undefined
     literals++
   }

@@ -3,13 +3,12 @@ import { createLogger } from '@edgevpn/mesh-core'
 import type { Ledger } from '@edgevpn/ledger'
 import type { Logger } from '@edgevpn/mesh-core'
 import type { DnsRecords } from './dns-records.js'
-import type { ApiResponse } from './json-response.js'
 import type { LedgerWriter } from './ledger-writer.js'
 import type { Listening } from './listen.js'
 import type { Metrics } from './metrics.js'
 import type { NodeView } from './node-view.js'
 import type { PrometheusSources } from './prometheus.js'
-import type { TextResponse } from './text-response.js'
+import type { RouteResponse } from './router.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { addDnsRoutes } from './dns-routes.js'
 import { HttpError } from './errors.js'
@@ -23,6 +22,7 @@ import { addObservabilityRoutes } from './observability-routes.js'
 import { readBody } from './request-body.js'
 import { parseRequestTarget } from './request-target.js'
 import { Router } from './router.js'
+import { addUiRoutes, defaultUiDir } from './ui-routes.js'
 
 export interface ApiServerInit {
   /**
@@ -50,6 +50,12 @@ export interface ApiServerInit {
    * @default none
    */
   prometheus?: PrometheusSources
+  /**
+   * Directory of the built web dashboard (`index.html`, `assets/`), served at `/app`.
+   *
+   * @default the `dist` directory of the `@edgevpn/web-ui` package
+   */
+  uiDir?: string
   /** @default createLogger().child('api') */
   logger?: Logger
   /**
@@ -96,7 +102,8 @@ export interface ApiServer {
 /**
  * The HTTP API of Go edgevpn (`api/api.go`): the same routes, JSON bodies byte for byte as Go
  * writes them (followed by a newline; indented with `?pretty`), Echo's error bodies, plus
- * `GET /api/peers` with the peer table, `GET /metrics` (Prometheus) and `GET /healthz`.
+ * `GET /api/peers` with the peer table, `GET /metrics` (Prometheus), `GET /healthz`, and the web
+ * dashboard of `@edgevpn/web-ui` at `/app`.
  *
  * @example
  *
@@ -125,6 +132,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
 
   const router = new Router()
   router.add('GET', '/', () => ({ status: 301, location: '/app' }))
+  addUiRoutes(router, init.uiDir ?? defaultUiDir())
   addMeshRoutes(router, { ledger: init.ledger, node: init.node })
   addLedgerRoutes(router, { ledger: init.ledger, writer })
   if (init.dns !== undefined) addDnsRoutes(router, init.dns)
@@ -132,7 +140,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   addObservabilityRoutes(router, { ledger: init.ledger, node: init.node, prometheus: init.prometheus })
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    let answer: ApiResponse | TextResponse
+    let answer: RouteResponse
     let pretty = false
     try {
       const target = parseRequestTarget(request.url ?? '/')
@@ -141,7 +149,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       const body = await readBody(request, maxBodyBytes)
       const match = router.match(request.method ?? 'GET', target.segments)
       if (match.kind === 'found') {
-        answer = await match.handler({ params: match.params, query: target.query, headers: request.headers, body })
+        answer = await match.handler({ path: `/${target.segments.join('/')}`, params: match.params, query: target.query, headers: request.headers, body })
       } else if (match.kind === 'method-not-allowed') {
         answer = { ...errorResponse(405, 'Method Not Allowed'), headers: { Allow: match.allowed.join(', ') } }
       } else {
@@ -197,7 +205,11 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   }
 }
 
-function send (response: ServerResponse, answer: ApiResponse | TextResponse, pretty: boolean): void {
+function send (response: ServerResponse, answer: RouteResponse, pretty: boolean): void {
+  if ('body' in answer) {
+    response.writeHead(answer.status, { ...answer.headers, 'Content-Type': answer.contentType, 'Content-Length': answer.body.length }).end(answer.body)
+    return
+  }
   if ('text' in answer) {
     const body = Buffer.from(answer.text, 'utf8')
     response.writeHead(answer.status, { 'Content-Type': answer.contentType, 'Content-Length': body.length }).end(body)

@@ -32,6 +32,8 @@ export interface LabDaemonInit {
   hostname?: string
   /** Called with every line the daemon writes to stderr, e.g. to print it. @default none */
   onLine?: (line: string) => void
+  /** Environment variables added to the daemon's (e.g. an env file's `EDGEVPNTOKEN`). @default none */
+  env?: Record<string, string>
 }
 
 /** How many stderr lines a daemon keeps for error messages. */
@@ -53,7 +55,9 @@ export class LabDaemon {
   constructor (lab: NetnsLab, host: LabHost, init: LabDaemonInit) {
     this.name = init.name
     this.host = host
-    this.#child = lab.spawn(host, process.execPath, [EDGEVPN_CLI, ...init.args], { hostname: init.hostname, stdio: ['ignore', 'ignore', 'pipe'] })
+    this.#child = lab.spawn(host, process.execPath, [EDGEVPN_CLI, ...init.args], {
+      hostname: init.hostname, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...init.env }
+    })
     createInterface({ input: this.#child.stderr! }).on('line', line => {
       init.onLine?.(line)
       this.#stderr.push(line)
