@@ -8,6 +8,7 @@ declare -A wanted=(
   [ip]=iproute2
   [dig]=dnsutils
   [ping]=iputils-ping
+  [chromium]=chromium
 )
 
 missing=()

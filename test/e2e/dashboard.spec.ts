@@ -6,7 +6,6 @@
  *
  * Spawned daemons run the BUILT packages and the BUILT web UI: `npm run build` first.
  */
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -21,8 +20,7 @@ const BROWSER_SCRIPT = fileURLToPath(new URL('./lib/dashboard-browser.ts', impor
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url))
 
 function browserUnavailableReason (): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined
-  return process.getuid?.() === 0 ? undefined : `${CHROMIUM} missing and not root to install Debian's chromium`
+  return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} missing (scripts/test-deps.sh installs Debian's chromium as root)`
 }
 
 const skipReason = e2eUnavailableReason() ?? browserUnavailableReason()
@@ -41,9 +39,6 @@ describe.skipIf(skipReason !== undefined)(`web dashboard in a browser${skipReaso
   let nextEvent: (name: string) => Promise<Record<string, unknown>>
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'ignore', timeout: 600_000 })
-    }
     mkdirSync(ARTIFACTS, { recursive: true })
     mesh = await TestMesh.create({ prefix: 'evtui', hosts: 3, subnet: '10.254.87' })
     const daemons = mesh.hosts.map((_, i) => mesh!.start(i, ['--address', `${vpnAddress(i)}/24`, '--api', '--api-listen', '127.0.0.1:8080']))
