@@ -4,6 +4,10 @@
  * under load, daemon CPU and RSS, and the time from starting both daemons to the first ping.
  *
  *   npm run build && node bench/dist/vpn-throughput.js [--seconds 10]
+ *
+ * `EDGEVPN_NODE_OPTIONS` adds node arguments to both daemons, e.g.
+ * `EDGEVPN_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof'` to profile them, and
+ * `EDGEVPN_ARGS` adds edgevpn flags (e.g. `--tun-offload=false`), both split on spaces.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -33,6 +37,8 @@ interface VpnResult extends PathResult {
 }
 
 const seconds = Number(argValue('--seconds') ?? 10)
+const daemonNodeArgs = splitArgs(process.env.EDGEVPN_NODE_OPTIONS)
+const daemonExtraArgs = splitArgs(process.env.EDGEVPN_ARGS)
 
 async function main (): Promise<void> {
   const reason = netnsUnavailableReason()
@@ -70,8 +76,8 @@ async function main (): Promise<void> {
 }
 
 function startDaemon (lab: NetnsLab, host: LabHost, token: string, address: string): ChildProcess {
-  const child = lab.spawn(host, process.execPath, [EDGEVPN, '--token', token, '--address', address, '--dht=false',
-    '--listen-maddrs', `/ip4/${host.address}/tcp/0`, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = lab.spawn(host, process.execPath, [...daemonNodeArgs, EDGEVPN, '--token', token, '--address', address, '--dht=false',
+    '--listen-maddrs', `/ip4/${host.address}/tcp/0`, '--log-level', 'warn', ...daemonExtraArgs], { stdio: ['ignore', 'ignore', 'inherit'] })
   return child
 }
 
@@ -121,6 +127,10 @@ function fmt (ms: number): string {
 
 function progress (text: string): void {
   process.stderr.write(`[bench] ${text}\n`)
+}
+
+function splitArgs (text: string | undefined): string[] {
+  return (text ?? '').split(' ').filter(arg => arg !== '')
 }
 
 function argValue (name: string): string | undefined {

@@ -1,7 +1,8 @@
 /**
  * The VPN data plane end to end: three `vpn-node.ts` processes with real TUN devices, each in its
  * own network namespace on a bridge (underlay 10.252.0.0/24, overlay 10.1.0.0/24; a second
- * overlay 10.1.1.0/24 runs two nodes forced onto Go's protocol). `ping` is not installed on this
+ * overlay 10.1.1.0/24 runs two nodes forced onto Go's protocol, 10.1.2.0/24 an offload node and
+ * a Go-protocol node, which gets the offload node's TCP super-packets segmented in software). `ping` is not installed on this
  * machine, so reachability is checked with a UDP echo through the tunnel instead.
  *
  * Spawned processes run the BUILT packages: `npx tsc -b` first.
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { tunUnavailableReason } from '@edgevpn/tun'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNetnsLab, netnsUnavailableReason } from '../src/lab/netns-lab.js'
-import { GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL } from '../src/vpn/protocols.js'
+import { GO_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from '../src/vpn/protocols.js'
 import { ipv4Udp } from './fixtures/ip-packets.js'
 import { JsonLines } from './fixtures/json-lines.js'
 import type { LabHost, NetnsLab } from '../src/lab/netns-lab.js'
@@ -100,10 +101,10 @@ describe.skipIf(skipReason !== undefined)('VPN data plane in network namespaces'
     }
   }, 120_000)
 
-  it('carries 100 MiB of TCP intact on the framed protocol', async () => {
-    await transfer(nodes[0], nodes[1], 7100, 'framed protocol')
+  it('carries 100 MiB of TCP intact on the offload protocol (GSO super-packets whole)', async () => {
+    await transfer(nodes[0], nodes[1], 7100, 'offload protocol')
     const stats = await statsOf(nodes[0])
-    expect(stats.peers[nodes[1].peerId].protocol).toBe(FRAMED_VPN_PROTOCOL)
+    expect(stats.peers[nodes[1].peerId].protocol).toBe(OFFLOAD_VPN_PROTOCOL)
     expect(stats.peers[nodes[1].peerId].bytesOut).toBeGreaterThan(TRANSFER_BYTES)
     console.log('sender drops:', JSON.stringify(stats.drops))
   }, 300_000)
@@ -149,6 +150,33 @@ describe.skipIf(skipReason !== undefined)('VPN data plane in network namespaces'
       expect(listener.lines.filter(line => String(line.payload).startsWith('intruder'))).toEqual([])
       expect((await statsOf(nodes[0])).refusedStreams).toBe(refusedBefore + 2)
     }, 60_000)
+  })
+
+  describe('an offload node and a node on Go edgevpn\'s protocol', () => {
+    let mixed: VpnNode[] = []
+
+    beforeAll(async () => {
+      mixed = await Promise.all([
+        startNode(nodes[0].host, { interfaceName: 'evtvpnmx0', address: '10.1.2.1/24' }),
+        startNode(nodes[1].host, { interfaceName: 'evtvpnmx1', address: '10.1.2.2/24', wireProtocol: 'go' })
+      ])
+      await meshUp(mixed)
+    }, 120_000)
+
+    it('reach each other both ways (UDP echo)', async () => {
+      await Promise.all(mixed.map(async node => { await listen(node.host, 'udp-echo', node.ip, 7007) }))
+      for (const [from, to] of [[mixed[0], mixed[1]], [mixed[1], mixed[0]]]) {
+        expect((await tool(from.host, 'udp-probe', to.ip, '7007', '3')).replies, `${from.ip} -> ${to.ip}`).toBe(3)
+      }
+    }, 120_000)
+
+    it('carry 100 MiB of TCP intact, super-packets segmented in software for the Go-protocol node', async () => {
+      await transfer(mixed[0], mixed[1], 7400, 'offload node to Go-protocol node')
+      const stats = await statsOf(mixed[0])
+      expect(stats.peers[mixed[1].peerId].protocol).toBe(GO_VPN_PROTOCOL)
+      expect(stats.drops.malformed).toBe(0)
+      console.log('sender drops:', JSON.stringify(stats.drops))
+    }, 600_000)
   })
 
   describe('two nodes on Go edgevpn\'s protocol', () => {

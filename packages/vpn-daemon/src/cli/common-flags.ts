@@ -69,6 +69,7 @@ export const vpnFlags: FlagSpec[] = [
   flag({ name: 'timeout', kind: 'string', env: 'EDGEVPNTIMEOUT', default: '15s', usage: 'timeout to open a stream to a peer' }),
   flag({ name: 'mtu', kind: 'int', env: 'EDGEVPNMTU', default: 1200, usage: 'interface MTU' }),
   flag({ name: 'packet-mtu', kind: 'int', env: 'EDGEVPNPACKETMTU', default: 1420, usage: 'largest packet read from the interface' }),
+  flag({ name: 'tun-offload', kind: 'bool', env: 'EDGEVPNTUNOFFLOAD', default: true, usage: 'carry TCP segmentation offload packets whole between nodes of this port (/edgevpn-ts/vpn/1.1.0)' }),
   flag({ name: 'bootstrap-iface', kind: 'bool', env: 'EDGEVPNBOOTSTRAPIFACE', default: true, usage: 'configure the interface address, MTU and link state' }),
   flag({ name: 'channel-buffer-size', kind: 'int', env: 'EDGEVPNCHANNELBUFFERSIZE', default: 0, usage: 'accepted for compatibility' }),
   flag({ name: 'concurrency', kind: 'int', default: 0, usage: 'accepted for compatibility' }),

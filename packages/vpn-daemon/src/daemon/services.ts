@@ -22,6 +22,7 @@ export async function startVpn (node: EdgeNode, flags: ParsedFlags, address: str
     address,
     mtu: flags.int('mtu'),
     packetMtu: flags.int('packet-mtu'),
+    offload: flags.bool('tun-offload'),
     timeout: parseGoDuration(flags.string('timeout'), '--timeout'),
     router: flags.string('router') === '' ? undefined : flags.string('router'),
     staticPeerTable: flags.strings('static-peertable'),

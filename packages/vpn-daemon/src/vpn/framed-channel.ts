@@ -1,5 +1,4 @@
 import { ExponentialBackoff } from '@edgevpn/mesh-core'
-import { FRAMED_VPN_PROTOCOL } from './protocols.js'
 import { waitForDrain } from './wait-drain.js'
 import type { PeerTraffic, VpnCounters, DropReason } from './vpn-stats.js'
 import type { Logger } from '@edgevpn/mesh-core'
@@ -29,7 +28,7 @@ export interface FramedChannelComponents {
   logger: Logger
   /**
    * Called when the peer refuses the framed protocol, with the frames that were waiting, so the
-   * caller can switch the peer to Go's protocol.
+   * caller can switch the peer to an older protocol.
    */
   onUnsupported: (pending: Uint8Array[]) => void
 }
@@ -43,15 +42,17 @@ interface QueuedFrames {
 type ChannelState = 'idle' | 'opening' | 'open' | 'retry-wait' | 'closed'
 
 /**
- * The sending side of `/edgevpn-ts/vpn/1.0.0` towards one peer: one long-lived stream, every
- * push written with a single `send()`, so packets of a flow are never reordered. While the
- * stream opens or waits for 'drain' a bounded queue holds pushes (everything queued goes out in
- * one send); beyond it packets are dropped, which TCP inside the tunnel sees as loss. A failed
- * stream is reopened on the next push after a backoff delay; meanwhile packets are dropped.
+ * The sending side of a framed protocol (`/edgevpn-ts/vpn/1.0.0` or `1.1.0`) towards one peer:
+ * one long-lived stream, every push written with a single `send()`, so packets of a flow are
+ * never reordered. While the stream opens or waits for 'drain' a bounded queue holds pushes
+ * (everything queued goes out in one send); beyond it packets are dropped, which TCP inside the
+ * tunnel sees as loss. A failed stream is reopened on the next push after a backoff delay;
+ * meanwhile packets are dropped.
  */
 export class FramedChannel {
   readonly #components: FramedChannelComponents
   readonly #peer: PeerId
+  readonly #protocol: string
   readonly #traffic: PeerTraffic
   readonly #timeout: number
   readonly #maxQueuedPackets: number
@@ -66,9 +67,11 @@ export class FramedChannel {
   #queuedPackets = 0
   #queuedBytes = 0
 
-  constructor (components: FramedChannelComponents, peer: PeerId, traffic: PeerTraffic, init: FramedChannelInit) {
+  /** @param protocol - the framed protocol the stream is opened with; `push` takes its framing */
+  constructor (components: FramedChannelComponents, peer: PeerId, protocol: string, traffic: PeerTraffic, init: FramedChannelInit) {
     this.#components = components
     this.#peer = peer
+    this.#protocol = protocol
     this.#traffic = traffic
     this.#timeout = init.timeout
     this.#maxQueuedPackets = init.maxQueuedPackets ?? 256
@@ -125,7 +128,7 @@ export class FramedChannel {
   #open (): void {
     this.#state = 'opening'
     const { libp2p, logger } = this.#components
-    libp2p.dialProtocol(this.#peer, FRAMED_VPN_PROTOCOL, { signal: AbortSignal.timeout(this.#timeout) }).then(stream => {
+    libp2p.dialProtocol(this.#peer, this.#protocol, { signal: AbortSignal.timeout(this.#timeout) }).then(stream => {
       if (this.#state === 'closed') {
         stream.abort(new Error('VPN stopped'))
         return
@@ -144,7 +147,7 @@ export class FramedChannel {
         this.#components.onUnsupported(pending)
         return
       }
-      logger.debug('cannot open a stream', { peer: this.#peer.toString(), protocol: FRAMED_VPN_PROTOCOL, error: err })
+      logger.debug('cannot open a stream', { peer: this.#peer.toString(), protocol: this.#protocol, error: err })
       this.#retryLater()
       this.#dropQueue('peer-unreachable')
     })
@@ -156,7 +159,7 @@ export class FramedChannel {
     this.#stream = undefined
     this.#draining = false
     if (this.#state === 'closed') return
-    this.#components.logger.debug('stream closed', { peer: this.#peer.toString(), protocol: FRAMED_VPN_PROTOCOL, error })
+    this.#components.logger.debug('stream closed', { peer: this.#peer.toString(), protocol: this.#protocol, error })
     this.#retryLater()
     this.#dropQueue('send-failed')
   }
@@ -187,7 +190,7 @@ export class FramedChannel {
       return
     }
     this.#components.counters.sent(this.#traffic, item.packets, item.bytes)
-    this.#traffic.protocol = FRAMED_VPN_PROTOCOL
+    this.#traffic.protocol = this.#protocol
     if (writable) return
     this.#draining = true
     waitForDrain(stream).then(() => {

@@ -1,51 +1,91 @@
 /**
- * The framing of `/edgevpn-ts/vpn/1.0.0`: every IP packet is preceded by its length as a 2-byte
- * big-endian number, and frames follow each other with nothing in between.
+ * The framings of the framed data-plane protocols: every unit is preceded by its length as a
+ * big-endian number, and frames follow each other with nothing in between. A zero length is invalid.
  *
- * Two bytes are enough because the stream carries plain IP packets, whose own length fields
- * are 16 bits (an interface MTU cannot exceed 65535). Carrying 64 KiB GSO super-packets with a
- * virtio header would change what a frame holds, not only its size, so it would be a new
- * protocol version with its own header rather than a wider length here. A zero length is invalid.
+ * - `/edgevpn-ts/vpn/1.0.0` ({@link FRAMED_PACKETS}): 2-byte lengths, each unit a plain IP packet
+ *   (its own length fields are 16 bits, so an MTU cannot exceed 65535).
+ * - `/edgevpn-ts/vpn/1.1.0` ({@link OFFLOAD_FRAMES}): 4-byte lengths, each unit a 10-byte
+ *   virtio_net_hdr followed by an IP packet that may be a GSO super-packet of up to 64 KiB, exactly
+ *   as a TUN device opened with IFF_VNET_HDR reads and writes it (see vnet-header.ts).
  */
+import { VNET_HDR_BYTES } from '@edgevpn/tun'
 import type { UnitFormat } from './packet-splitter.js'
+
+/** A {@link UnitFormat} whose units are a big-endian length followed by that many bytes. */
+export interface FrameFormat extends UnitFormat {
+  /** Size of the length prefix: 2 or 4 bytes. */
+  readonly prefixBytes: 2 | 4
+  /** The longest unit body the format carries. */
+  readonly maxBodyBytes: number
+}
+
+function lengthPrefixed (prefixBytes: 2 | 4, maxBodyBytes: number): FrameFormat {
+  return {
+    unitLength: (bytes, offset, available) => {
+      if (available < prefixBytes) return 0
+      let length = 0
+      for (let i = 0; i < prefixBytes; i++) length = length * 256 + bytes[offset + i]
+      return length === 0 || length > maxBodyBytes ? -1 : prefixBytes + length
+    },
+    prefixBytes,
+    maxBodyBytes,
+    maxUnitBytes: prefixBytes + maxBodyBytes
+  }
+}
 
 export const FRAME_HEADER_BYTES = 2
 export const MAX_FRAMED_PACKET_BYTES = 0xffff
+/** Largest unit of {@link OFFLOAD_FRAMES}: a virtio header and a 64 KiB IP packet. */
+export const MAX_OFFLOAD_FRAME_BYTES = VNET_HDR_BYTES + 0xffff
 
-/** Length-prefixed packets as {@link PacketSplitter} reads them. */
-export const FRAMED_PACKETS: UnitFormat = {
-  unitLength: (bytes, offset, available) => {
-    if (available < FRAME_HEADER_BYTES) return 0
-    const length = (bytes[offset] << 8) | bytes[offset + 1]
-    return length === 0 ? -1 : FRAME_HEADER_BYTES + length
-  },
-  prefixBytes: FRAME_HEADER_BYTES,
-  maxUnitBytes: FRAME_HEADER_BYTES + MAX_FRAMED_PACKET_BYTES
+/** Length-prefixed packets of `/edgevpn-ts/vpn/1.0.0` as {@link PacketSplitter} reads them. */
+export const FRAMED_PACKETS: FrameFormat = lengthPrefixed(FRAME_HEADER_BYTES, MAX_FRAMED_PACKET_BYTES)
+
+/** Length-prefixed virtio header + packet units of `/edgevpn-ts/vpn/1.1.0`. */
+export const OFFLOAD_FRAMES: FrameFormat = lengthPrefixed(4, MAX_OFFLOAD_FRAME_BYTES)
+
+/** Packets laid out in one buffer, packet `i` being `bytes[spans[2i], spans[2i] + spans[2i + 1])`. */
+export interface PacketRun {
+  readonly bytes: Uint8Array
+  readonly spans: Int32Array
+  readonly count: number
 }
 
 /**
- * Frames `count` packets, packet `i` being `source[spans[2i], spans[2i] + spans[2i + 1])`, into
- * one new buffer (the source is usually the TUN device's reused read buffer).
+ * Frames `count` units, unit `i` being `source[spans[2i], spans[2i] + spans[2i + 1])`, into one
+ * new buffer (the source is usually the TUN device's reused read buffer).
  *
- * @throws RangeError when a packet is empty or longer than 65535 bytes
+ * @throws RangeError when a unit is empty or longer than the format allows
  */
-export function encodeFrames (source: Uint8Array, spans: Int32Array, count: number): Uint8Array {
-  let size = 0
-  for (let i = 0; i < count; i++) size += FRAME_HEADER_BYTES + checkLength(spans[2 * i + 1])
-  const frames = new Uint8Array(size)
-  let offset = 0
-  for (let i = 0; i < count; i++) {
-    const start = spans[2 * i]
-    const length = spans[2 * i + 1]
-    frames[offset] = length >> 8
-    frames[offset + 1] = length & 0xff
-    frames.set(source.subarray(start, start + length), offset + FRAME_HEADER_BYTES)
-    offset += FRAME_HEADER_BYTES + length
-  }
-  return frames
+export function encodeFrames (source: Uint8Array, spans: Int32Array, count: number, format: FrameFormat = FRAMED_PACKETS): Uint8Array {
+  return encodeFrameRuns([{ bytes: source, spans, count }], format)
 }
 
-function checkLength (length: number): number {
-  if (length < 1 || length > MAX_FRAMED_PACKET_BYTES) throw new RangeError(`a framed packet must be 1 to ${MAX_FRAMED_PACKET_BYTES} bytes, got ${length}`)
-  return length
+/**
+ * Frames the units of several runs, in order, into one new buffer.
+ *
+ * @throws RangeError when a unit is empty or longer than the format allows
+ */
+export function encodeFrameRuns (runs: readonly PacketRun[], format: FrameFormat = FRAMED_PACKETS): Uint8Array {
+  const { prefixBytes, maxBodyBytes } = format
+  let size = 0
+  for (const { spans, count } of runs) {
+    for (let i = 0; i < count; i++) {
+      const length = spans[2 * i + 1]
+      if (length < 1 || length > maxBodyBytes) throw new RangeError(`a framed unit must be 1 to ${maxBodyBytes} bytes, got ${length}`)
+      size += prefixBytes + length
+    }
+  }
+  const frames = new Uint8Array(size)
+  let offset = 0
+  for (const { bytes, spans, count } of runs) {
+    for (let i = 0; i < count; i++) {
+      const start = spans[2 * i]
+      const length = spans[2 * i + 1]
+      for (let byte = prefixBytes - 1, rest = length; byte >= 0; byte--, rest >>>= 8) frames[offset + byte] = rest & 0xff
+      frames.set(bytes.subarray(start, start + length), offset + prefixBytes)
+      offset += prefixBytes + length
+    }
+  }
+  return frames
 }

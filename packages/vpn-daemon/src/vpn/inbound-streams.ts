@@ -1,5 +1,7 @@
+import { TunError } from '@edgevpn/tun'
 import { checkIpPacket } from './ip-packet.js'
-import { PacketSplitter } from './packet-splitter.js'
+import { IP_PACKETS, PacketSplitter } from './packet-splitter.js'
+import { VNET_HDR_BYTES } from './vnet-header.js'
 import type { InboundGate } from './inbound-gate.js'
 import type { UnitFormat } from './packet-splitter.js'
 import type { VpnCounters } from './vpn-stats.js'
@@ -17,13 +19,24 @@ export interface InboundStreamsComponents {
   logger: Logger
 }
 
+export interface InboundStreamsInit {
+  /**
+   * Whether the sink takes a virtio_net_hdr before every packet (a TUN opened with `vnetHdr`).
+   * @default false
+   */
+  sinkVnetHeader?: boolean
+}
+
+/** Units of a stream: plain IP packets, or a virtio header followed by a packet. */
+export type InboundUnits = 'packets' | 'offload'
+
 /** A peer that is not a member of the VPN opened a data-plane stream. */
 export class NotAMemberError extends Error {
   override name = 'NotAMemberError'
 }
 
 /**
- * The receiving side of both data-plane protocols: streams from peers the {@link InboundGate}
+ * The receiving side of the data-plane protocols: streams from peers the {@link InboundGate}
  * refuses are reset at once, accepted streams are read to their end, cut into packets and
  * written to the TUN device. Open streams of a peer that stops being a member are reset too.
  */
@@ -31,15 +44,22 @@ export class InboundStreams {
   readonly #components: InboundStreamsComponents
   readonly #open = new Map<Stream, string>()
   readonly #stopWatching: () => void
+  /** A virtio header of zeros (no GSO, checksum complete) followed by room for one packet. */
+  readonly #prefixed: Uint8Array | undefined
 
-  constructor (components: InboundStreamsComponents) {
+  constructor (components: InboundStreamsComponents, init: InboundStreamsInit = {}) {
     this.#components = components
+    this.#prefixed = init.sinkVnetHeader === true ? new Uint8Array(VNET_HDR_BYTES + IP_PACKETS.maxUnitBytes) : undefined
     this.#stopWatching = components.gate.onChange(() => { this.#resetNonMembers() })
   }
 
-  /** A libp2p stream handler for streams whose packets are delimited by `format`. */
-  handler (format: UnitFormat): StreamHandler {
-    return async (stream: Stream, connection: Connection) => { await this.#receive(stream, connection, format) }
+  /**
+   * A libp2p stream handler for streams whose units are delimited by `format`. `offload` units
+   * are written to the sink as they are, so it must take virtio headers.
+   */
+  handler (format: UnitFormat, units: InboundUnits = 'packets'): StreamHandler {
+    if (units === 'offload' && this.#prefixed === undefined) throw new RangeError('offload units need a sink that takes virtio headers')
+    return async (stream: Stream, connection: Connection) => { await this.#receive(stream, connection, format, units) }
   }
 
   /** Resets every open inbound stream. */
@@ -49,7 +69,7 @@ export class InboundStreams {
     this.#open.clear()
   }
 
-  async #receive (stream: Stream, connection: Connection, format: UnitFormat): Promise<void> {
+  async #receive (stream: Stream, connection: Connection, format: UnitFormat, units: InboundUnits): Promise<void> {
     const { gate, counters, sink, logger } = this.#components
     const peer = connection.remotePeer.toString()
     if (!gate.allows(peer)) {
@@ -60,14 +80,32 @@ export class InboundStreams {
     }
     const traffic = counters.peer(peer)
     const splitter = new PacketSplitter(format)
-    const deliver = (packet: Uint8Array): void => {
-      if (typeof checkIpPacket(packet, 0, packet.length) === 'string') {
+    const headerBytes = units === 'offload' ? VNET_HDR_BYTES : 0
+    const prefixed = this.#prefixed
+    const deliver = (unit: Uint8Array): void => {
+      const length = unit.length - headerBytes
+      if (typeof checkIpPacket(unit, headerBytes, length) === 'string') {
         counters.drop('inbound-malformed')
-      } else if (sink.write(packet)) {
-        counters.received(traffic, 1, packet.length)
-      } else {
-        counters.drop('tun-full')
+        return
       }
+      let written: boolean
+      if (headerBytes > 0) {
+        // offload units go to the kernel whole: it checks the header and segments what needs it
+        try {
+          written = sink.write(unit)
+        } catch (err) {
+          if (!(err instanceof TunError) || err.errno !== 'EINVAL') throw err
+          counters.drop('inbound-malformed')
+          return
+        }
+      } else if (prefixed === undefined) {
+        written = sink.write(unit)
+      } else {
+        prefixed.set(unit, VNET_HDR_BYTES)
+        written = sink.write(prefixed.subarray(0, VNET_HDR_BYTES + length))
+      }
+      if (written) counters.received(traffic, 1, length)
+      else counters.drop('tun-full')
     }
     this.#open.set(stream, peer)
     try {

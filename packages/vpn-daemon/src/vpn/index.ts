@@ -4,7 +4,8 @@
  * The VPN data plane of edgevpn: a TUN device whose packets travel to the peer that owns their
  * destination in the ledger's `machines` bucket. Peers speak Go edgevpn's `/edgevpn/0.1` (one
  * stream per packet) or, between TypeScript nodes, `/edgevpn-ts/vpn/1.0.0` (one long-lived
- * stream per peer carrying length-prefixed packets, batched per send).
+ * stream per peer carrying length-prefixed packets, batched per send) and `/edgevpn-ts/vpn/1.1.0`
+ * (the same for TUN offload units: 64 KiB TCP super-packets with their virtio header).
  *
  * @example
  *
@@ -29,7 +30,7 @@ export type { VpnService, VpnServiceComponents } from './vpn-service.js'
 export { resolveVpnInit } from './vpn-init.js'
 export type { VpnServiceInit, ResolvedVpnInit } from './vpn-init.js'
 export { VpnConfigError } from './vpn-config-error.js'
-export { GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL } from './protocols.js'
+export { GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from './protocols.js'
 export { DROP_REASONS, VpnCounters } from './vpn-stats.js'
 export type { DropReason, PeerTraffic, TrafficCounters, VpnStats } from './vpn-stats.js'
 export { parseStaticPeerTable } from './static-peer-table.js'
@@ -38,7 +39,7 @@ export type { RouterInit } from './router.js'
 export { MachineDirectory } from './machine-directory.js'
 export { InboundGate } from './inbound-gate.js'
 export { InboundStreams, NotAMemberError } from './inbound-streams.js'
-export type { InboundStreamsComponents, PacketSink } from './inbound-streams.js'
+export type { InboundStreamsComponents, InboundStreamsInit, InboundUnits, PacketSink } from './inbound-streams.js'
 export { OutboundDispatcher } from './outbound-dispatcher.js'
 export type { OutboundDispatcherInit, OutboundDispatcherComponents, WireProtocolChoice } from './outbound-dispatcher.js'
 export { FramedChannel } from './framed-channel.js'
@@ -48,7 +49,15 @@ export type { GoStreamSenderInit, GoStreamSenderComponents } from './go-stream-s
 export { MachineAnnouncer, machineValue } from './machine-announce.js'
 export type { MachineAnnouncerInit, MachineAnnouncerComponents } from './machine-announce.js'
 export { goPlatform } from './go-platform.js'
-export { encodeFrames, FRAMED_PACKETS, FRAME_HEADER_BYTES, MAX_FRAMED_PACKET_BYTES } from './framing.js'
+export {
+  encodeFrames, encodeFrameRuns, FRAMED_PACKETS, OFFLOAD_FRAMES, FRAME_HEADER_BYTES, MAX_FRAMED_PACKET_BYTES, MAX_OFFLOAD_FRAME_BYTES
+} from './framing.js'
+export type { FrameFormat, PacketRun } from './framing.js'
+export { segmentOffloadUnit, SegmentationError } from './software-segmentation.js'
+export {
+  readVnetHeader, writeVnetHeader, isPlainPacket, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, VNET_GSO_TCPV4, VNET_GSO_TCPV6, VNET_GSO_ECN
+} from './vnet-header.js'
+export type { VnetHeader } from './vnet-header.js'
 export { PacketSplitter, IP_PACKETS, StreamFormatError } from './packet-splitter.js'
 export type { UnitFormat } from './packet-splitter.js'
 export {

@@ -1,9 +1,12 @@
 import { FramedChannel } from './framed-channel.js'
-import { encodeFrames, FRAMED_PACKETS } from './framing.js'
+import { encodeFrameRuns, encodeFrames, FRAMED_PACKETS, OFFLOAD_FRAMES } from './framing.js'
 import { GoStreamSender } from './go-stream-sender.js'
 import { PacketSplitter } from './packet-splitter.js'
-import { FRAMED_VPN_PROTOCOL } from './protocols.js'
+import { FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from './protocols.js'
+import { segmentOffloadUnit, SegmentationError } from './software-segmentation.js'
+import { isPlainPacket, VNET_HDR_BYTES } from './vnet-header.js'
 import type { FramedChannelInit } from './framed-channel.js'
+import type { PacketRun } from './framing.js'
 import type { GoStreamSenderInit } from './go-stream-sender.js'
 import type { Router } from './router.js'
 import type { PeerTraffic, VpnCounters } from './vpn-stats.js'
@@ -12,7 +15,7 @@ import type { PacketBatch } from '@edgevpn/tun'
 import type { IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
 
 /**
- * - `auto`: the framed protocol with peers that offer it (identify), Go's `/edgevpn/0.1` otherwise
+ * - `auto`: the newest framed protocol a peer offers (identify), Go's `/edgevpn/0.1` otherwise
  * - `go`: Go's protocol with every peer, as Go edgevpn does
  */
 export type WireProtocolChoice = 'auto' | 'go'
@@ -23,8 +26,14 @@ export interface OutboundDispatcherInit extends FramedChannelInit, GoStreamSende
   /** Most packets in one batch handed to {@link OutboundDispatcher.dispatch} (the TUN `maxBatch`). */
   maxBatch: number
   /**
-   * How long a peer that refused the framed protocol is sent Go's protocol before the framed
-   * one is tried again, in ms. @default 600000
+   * Whether every packet of a batch starts with a virtio_net_hdr (the TUN was opened with
+   * `vnetHdr`): such units go whole to peers speaking `/edgevpn-ts/vpn/1.1.0`, and are made into
+   * plain packets (software segmentation) for the others. @default false
+   */
+  vnetHeader?: boolean
+  /**
+   * How long a peer that refused a framed protocol is sent an older one before the newer one is
+   * tried again, in ms. @default 600000
    */
   fallbackMs?: number
 }
@@ -36,16 +45,24 @@ export interface OutboundDispatcherComponents {
   logger: Logger
 }
 
-/** One destination peer: its counters, its framed stream and the packets of the current batch. */
+/** How packets reach one peer. */
+type Wire = 'offload' | 'framed' | 'go'
+
+/** One destination peer: its counters, its framed streams and the packets of the current batch. */
 interface PeerLink {
   readonly peer: PeerId
   readonly traffic: PeerTraffic
-  readonly channel: FramedChannel
-  /** Whether identify listed the framed protocol; undefined until known. */
+  /** `/edgevpn-ts/vpn/1.1.0`, only when the batches carry virtio headers. */
+  readonly offload: FramedChannel | undefined
+  /** `/edgevpn-ts/vpn/1.0.0`. */
+  readonly framed: FramedChannel
+  /** Whether identify listed the protocols; undefined until known. */
+  offersOffload: boolean | undefined
   offersFramed: boolean | undefined
-  /** Until when (ms) Go's protocol is used because the peer refused the framed one. */
+  /** Until when (ms) the peer is not tried with a protocol it refused. */
+  noOffloadUntil: number
   goOnlyUntil: number
-  /** `[offset, length]` of this batch's packets for the peer. */
+  /** `[offset, length]` of this batch's units for the peer. */
   readonly spans: Int32Array
   staged: number
 }
@@ -58,17 +75,19 @@ interface PeerLink {
 export class OutboundDispatcher {
   readonly #components: OutboundDispatcherComponents
   readonly #init: OutboundDispatcherInit
+  readonly #headerBytes: number
   readonly #go: GoStreamSender
   readonly #links = new Map<string, PeerLink>()
   readonly #touched: PeerLink[] = []
   readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     const link = this.#links.get(event.detail.peerId.toString())
-    if (link !== undefined) link.offersFramed = event.detail.protocols.includes(FRAMED_VPN_PROTOCOL)
+    if (link !== undefined) learnProtocols(link, event.detail.protocols)
   }
 
   constructor (components: OutboundDispatcherComponents, init: OutboundDispatcherInit) {
     this.#components = components
     this.#init = init
+    this.#headerBytes = init.vnetHeader === true ? VNET_HDR_BYTES : 0
     this.#go = new GoStreamSender(components, init)
     components.libp2p.addEventListener('peer:identify', this.#onIdentify)
   }
@@ -77,11 +96,12 @@ export class OutboundDispatcher {
   dispatch (batch: PacketBatch): void {
     const { router, counters } = this.#components
     const { buffer, meta, count } = batch
+    const headerBytes = this.#headerBytes
     const now = Date.now()
     for (let i = 0; i < count; i++) {
       const offset = meta[2 * i]
       const length = meta[2 * i + 1]
-      const target = router.route(buffer, offset, length, now)
+      const target = router.route(buffer, offset + headerBytes, length - headerBytes, now)
       if (typeof target === 'string') {
         counters.drop(target)
         continue
@@ -104,27 +124,77 @@ export class OutboundDispatcher {
   /** Closes every framed stream. */
   close (): void {
     this.#components.libp2p.removeEventListener('peer:identify', this.#onIdentify)
-    for (const link of this.#links.values()) link.channel.close()
+    for (const link of this.#links.values()) {
+      link.offload?.close()
+      link.framed.close()
+    }
     this.#links.clear()
   }
 
   #send (link: PeerLink, buffer: Uint8Array, now: number): void {
-    if (this.#usesFramed(link, now)) {
-      let bytes = 0
-      for (let i = 0; i < link.staged; i++) bytes += link.spans[2 * i + 1]
-      link.channel.push(encodeFrames(buffer, link.spans, link.staged), link.staged, bytes)
-      return
-    }
-    for (let i = 0; i < link.staged; i++) {
-      const offset = link.spans[2 * i]
-      // a copy (Buffer#slice would be a view): the read buffer is reused before the stream opens
-      this.#go.send(link.peer, link.traffic, new Uint8Array(buffer.subarray(offset, offset + link.spans[2 * i + 1])))
+    const wire = this.#wire(link, now)
+    if (wire === 'offload') {
+      const ipBytes = spanBytes(link.spans, link.staged) - link.staged * VNET_HDR_BYTES
+      const channel = link.offload as FramedChannel
+      channel.push(encodeFrames(buffer, link.spans, link.staged, OFFLOAD_FRAMES), link.staged, ipBytes)
+    } else if (this.#headerBytes === 0) {
+      this.#sendPlain(link, wire, [{ bytes: buffer, spans: link.spans, count: link.staged }])
+    } else {
+      this.#sendPlain(link, wire, this.#plainRuns(buffer, link.spans, link.staged))
     }
   }
 
-  #usesFramed (link: PeerLink, now: number): boolean {
-    // unknown peers (not identified yet) are tried with the framed protocol: a refusal falls back
-    return this.#init.wireProtocol !== 'go' && link.offersFramed !== false && link.goOnlyUntil <= now
+  /** Sends plain IP packets with the framed protocol or Go's. */
+  #sendPlain (link: PeerLink, wire: Exclude<Wire, 'offload'>, runs: readonly PacketRun[]): void {
+    let packets = 0
+    let bytes = 0
+    for (const run of runs) {
+      packets += run.count
+      bytes += spanBytes(run.spans, run.count)
+    }
+    if (packets === 0) return
+    if (wire === 'framed') {
+      link.framed.push(encodeFrameRuns(runs, FRAMED_PACKETS), packets, bytes)
+      return
+    }
+    for (const { bytes: source, spans, count } of runs) {
+      for (let i = 0; i < count; i++) {
+        // a copy (a view could be of the read buffer, which is reused before the stream opens)
+        this.#go.send(link.peer, link.traffic, source.slice(spans[2 * i], spans[2 * i] + spans[2 * i + 1]))
+      }
+    }
+  }
+
+  /**
+   * The plain packets of `count` offload units (virtio header + packet): views of the source for
+   * units that need no work, new buffers for the others.
+   */
+  #plainRuns (source: Uint8Array, spans: Int32Array, count: number): PacketRun[] {
+    const runs: PacketRun[] = []
+    for (let i = 0; i < count; i++) {
+      const offset = spans[2 * i]
+      const length = spans[2 * i + 1]
+      if (isPlainPacket(source, offset)) {
+        runs.push({ bytes: source, spans: Int32Array.of(offset + VNET_HDR_BYTES, length - VNET_HDR_BYTES), count: 1 })
+        continue
+      }
+      try {
+        runs.push(segmentOffloadUnit(source, offset, length))
+      } catch (err) {
+        if (!(err instanceof SegmentationError)) throw err
+        this.#components.counters.drop('malformed')
+        this.#components.logger.debug('cannot segment a packet read from the interface', { error: err })
+      }
+    }
+    return runs
+  }
+
+  #wire (link: PeerLink, now: number): Wire {
+    if (this.#init.wireProtocol === 'go') return 'go'
+    // unknown peers (not identified yet) are tried with the newest protocol: a refusal falls back
+    if (link.offload !== undefined && link.offersOffload !== false && link.noOffloadUntil <= now) return 'offload'
+    if (link.offersFramed !== false && link.goOnlyUntil <= now) return 'framed'
+    return 'go'
   }
 
   #link (peer: PeerId): PeerLink {
@@ -133,29 +203,60 @@ export class OutboundDispatcher {
     if (link !== undefined) return link
     const { libp2p, counters, logger } = this.#components
     const traffic = counters.peer(id)
-    const onUnsupported = (pending: Uint8Array[]): void => {
-      logger.info('peer does not offer the framed protocol, using /edgevpn/0.1', { peer: id })
-      created.goOnlyUntil = Date.now() + (this.#init.fallbackMs ?? 600_000)
-      this.#resendWithGo(created, pending)
+    const fallbackMs = this.#init.fallbackMs ?? 600_000
+    const offloadRefused = (pending: Uint8Array[]): void => {
+      logger.info(`peer does not offer ${OFFLOAD_VPN_PROTOCOL}, sending plain packets`, { peer: id })
+      created.noOffloadUntil = Date.now() + fallbackMs
+      this.#resendPlain(created, pending)
     }
-    const channel = new FramedChannel({ libp2p, counters, logger, onUnsupported }, peer, traffic, this.#init)
+    const framedRefused = (pending: Uint8Array[]): void => {
+      logger.info(`peer does not offer ${FRAMED_VPN_PROTOCOL}, using /edgevpn/0.1`, { peer: id })
+      created.goOnlyUntil = Date.now() + fallbackMs
+      const splitter = new PacketSplitter(FRAMED_PACKETS)
+      for (const frames of pending) splitter.push(frames, packet => { this.#go.send(created.peer, created.traffic, packet) })
+    }
+    const channel = (protocol: string, onUnsupported: (pending: Uint8Array[]) => void): FramedChannel =>
+      new FramedChannel({ libp2p, counters, logger, onUnsupported }, peer, protocol, traffic, this.#init)
     const created: PeerLink = {
-      peer, traffic, channel, offersFramed: undefined, goOnlyUntil: 0, spans: new Int32Array(2 * this.#init.maxBatch), staged: 0
+      peer,
+      traffic,
+      offload: this.#headerBytes > 0 ? channel(OFFLOAD_VPN_PROTOCOL, offloadRefused) : undefined,
+      framed: channel(FRAMED_VPN_PROTOCOL, framedRefused),
+      offersOffload: undefined,
+      offersFramed: undefined,
+      noOffloadUntil: 0,
+      goOnlyUntil: 0,
+      spans: new Int32Array(2 * this.#init.maxBatch),
+      staged: 0
     }
     this.#links.set(id, created)
     libp2p.peerStore.get(peer).then(stored => {
-      if (created.offersFramed === undefined && stored.protocols.length > 0) {
-        created.offersFramed = stored.protocols.includes(FRAMED_VPN_PROTOCOL)
-      }
+      if (created.offersFramed === undefined && stored.protocols.length > 0) learnProtocols(created, stored.protocols)
     }, () => {
       // not in the peer store yet: identify will tell
     })
     return created
   }
 
-  /** Sends frames that were waiting for a framed stream the peer refused, packet by packet. */
-  #resendWithGo (link: PeerLink, pending: Uint8Array[]): void {
-    const splitter = new PacketSplitter(FRAMED_PACKETS)
-    for (const frames of pending) splitter.push(frames, packet => { this.#go.send(link.peer, link.traffic, packet) })
+  /** Sends offload frames that were waiting for a stream the peer refused as plain packets. */
+  #resendPlain (link: PeerLink, pending: Uint8Array[]): void {
+    const wire = this.#wire(link, Date.now())
+    if (wire === 'offload') return
+    const splitter = new PacketSplitter(OFFLOAD_FRAMES)
+    for (const frames of pending) {
+      splitter.push(frames, unit => { this.#sendPlain(link, wire, this.#plainRuns(unit, Int32Array.of(0, unit.length), 1)) })
+    }
   }
+}
+
+function learnProtocols (link: PeerLink, protocols: readonly string[]): void {
+  link.offersOffload = protocols.includes(OFFLOAD_VPN_PROTOCOL)
+  link.offersFramed = protocols.includes(FRAMED_VPN_PROTOCOL)
+}
+
+/** The total length of the first `count` `[offset, length]` spans. */
+function spanBytes (spans: Int32Array, count: number): number {
+  let bytes = 0
+  for (let i = 0; i < count; i++) bytes += spans[2 * i + 1]
+  return bytes
 }

@@ -6,3 +6,9 @@ export const GO_VPN_PROTOCOL = '/edgevpn/0.1'
  * length-prefixed packets (see framing.ts), several packets per write.
  */
 export const FRAMED_VPN_PROTOCOL = '/edgevpn-ts/vpn/1.0.0'
+
+/**
+ * The framed protocol carrying TUN offload units whole (see framing.ts): a virtio_net_hdr and a
+ * packet of up to 64 KiB, so TCP GSO super-packets cross the mesh unsegmented.
+ */
+export const OFFLOAD_VPN_PROTOCOL = '/edgevpn-ts/vpn/1.1.0'

@@ -25,6 +25,13 @@ export interface VpnServiceInit {
    * packets are dropped by the device (never truncated). @default 1420
    */
   packetMtu?: number
+  /**
+   * `--tun-offload`: open the interface with IFF_VNET_HDR and TCP segmentation offload, so the
+   * kernel hands over (and takes) 64 KiB TCP super-packets. They travel whole to peers speaking
+   * `/edgevpn-ts/vpn/1.1.0` and are segmented in software for the others. Ignored (off) with
+   * `wireProtocol: 'go'`. `packetMtu` does not apply when on. @default true
+   */
+  offload?: boolean
   /** Go `--timeout`: how long opening a stream to a peer may take, in ms. @default 15000 */
   timeout?: number
   /**
@@ -67,6 +74,7 @@ export interface ResolvedVpnInit {
   ipv6Cidr?: string
   mtu: number
   packetMtu: number
+  offload: boolean
   timeout: number
   router?: string
   staticPeerTable?: ReadonlyMap<string, string>
@@ -113,6 +121,7 @@ export function resolveVpnInit (init: VpnServiceInit = {}): ResolvedVpnInit {
     ipv6Cidr: cidrs.find(cidr => cidr.family === 6)?.cidr,
     mtu,
     packetMtu,
+    offload: (init.offload ?? true) && wireProtocol === 'auto',
     timeout: positiveInteger('timeout', init.timeout ?? 15_000),
     router,
     staticPeerTable: staticEntries.length > 0 ? parseStaticPeerTable(staticEntries) : undefined,

@@ -1,12 +1,12 @@
 import { openTun } from '@edgevpn/tun'
-import { FRAMED_PACKETS } from './framing.js'
+import { FRAMED_PACKETS, OFFLOAD_FRAMES } from './framing.js'
 import { InboundGate } from './inbound-gate.js'
 import { InboundStreams } from './inbound-streams.js'
 import { MachineAnnouncer } from './machine-announce.js'
 import { MachineDirectory } from './machine-directory.js'
 import { OutboundDispatcher } from './outbound-dispatcher.js'
 import { IP_PACKETS } from './packet-splitter.js'
-import { FRAMED_VPN_PROTOCOL, GO_VPN_PROTOCOL } from './protocols.js'
+import { FRAMED_VPN_PROTOCOL, GO_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from './protocols.js'
 import { Router } from './router.js'
 import { resolveVpnInit } from './vpn-init.js'
 import { VpnCounters } from './vpn-stats.js'
@@ -43,9 +43,10 @@ const GO_MAX_INBOUND_STREAMS = 256
 
 /**
  * Starts the VPN data plane (Go edgevpn's VPN service, spec §7): creates and configures the TUN
- * device, blocks the VPN subnet in the connection gater, serves `/edgevpn/0.1` (Go) and
- * `/edgevpn-ts/vpn/1.0.0` (framed), routes every packet read from the device to the peer that
- * owns its destination, and announces our machine entry.
+ * device, blocks the VPN subnet in the connection gater, serves `/edgevpn/0.1` (Go),
+ * `/edgevpn-ts/vpn/1.0.0` (framed) and, with offload, `/edgevpn-ts/vpn/1.1.0`, routes every
+ * packet read from the device to the peer that owns its destination, and announces our machine
+ * entry.
  *
  * @throws VpnConfigError when an option is malformed
  * @throws TunError when the device cannot be created (e.g. no CAP_NET_ADMIN)
@@ -62,7 +63,9 @@ export async function createVpnService (components: VpnServiceComponents, init: 
     mtu: config.mtu,
     address: config.ipv4Cidr,
     ipv6: config.ipv6Cidr,
-    maxPacket: config.packetMtu,
+    // with offload the device reads up to a 64 KiB super-packet and its virtio header
+    maxPacket: config.offload ? undefined : config.packetMtu,
+    vnetHdr: config.offload,
     txQueueLen: config.txQueueLen,
     maxBatch: config.maxBatch
   })
@@ -73,11 +76,14 @@ export async function createVpnService (components: VpnServiceComponents, init: 
   const router = new Router({ ledger, machines }, {
     self, localAddresses: config.addresses, router: config.router, staticPeerTable: config.staticPeerTable
   })
-  const inbound = new InboundStreams({ gate: new InboundGate(machines, config.staticPeerTable), counters, sink: tun, logger })
+  const inbound = new InboundStreams({ gate: new InboundGate(machines, config.staticPeerTable), counters, sink: tun, logger }, {
+    sinkVnetHeader: config.offload
+  })
   const outbound = new OutboundDispatcher({ libp2p, router, counters, logger }, {
     wireProtocol: config.wireProtocol,
     timeout: config.timeout,
     maxBatch: config.maxBatch,
+    vnetHeader: config.offload,
     maxQueuedPackets: config.maxQueuedPackets,
     maxQueuedBytes: config.maxQueuedBytes
   })
@@ -104,6 +110,10 @@ export async function createVpnService (components: VpnServiceComponents, init: 
       protocols.push(FRAMED_VPN_PROTOCOL)
       await libp2p.handle(FRAMED_VPN_PROTOCOL, inbound.handler(FRAMED_PACKETS))
     }
+    if (config.offload) {
+      protocols.push(OFFLOAD_VPN_PROTOCOL)
+      await libp2p.handle(OFFLOAD_VPN_PROTOCOL, inbound.handler(OFFLOAD_FRAMES, 'offload'))
+    }
   } catch (err) {
     await teardown()
     throw err
@@ -119,7 +129,7 @@ export async function createVpnService (components: VpnServiceComponents, init: 
     }
   })
   announcer.start()
-  logger.info('VPN started', { interface: tun.name, addresses: config.cidrs, mtu: config.mtu, protocols })
+  logger.info('VPN started', { interface: tun.name, addresses: config.cidrs, mtu: config.mtu, offload: config.offload, protocols })
 
   let stopped: Promise<void> | undefined
   return {
