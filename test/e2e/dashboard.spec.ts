@@ -78,9 +78,16 @@ describe.skipIf(skipReason !== undefined)(`web dashboard in a browser${skipReaso
   }, 240_000)
 
   afterAll(async () => {
-    browser?.kill('SIGKILL')
+    // Let the script close Chromium and remove its profile directory; kill it only if it hangs.
+    if (browser !== undefined && browser.exitCode === null && browser.signalCode === null) {
+      const exited = new Promise(resolve => browser?.once('exit', resolve))
+      browser.stdin?.end()
+      const timer = setTimeout(() => browser?.kill('SIGKILL'), 15_000)
+      await exited
+      clearTimeout(timer)
+    }
     await mesh?.destroy()
-  })
+  }, 30_000)
 
   const page = (path: string): PageView => {
     const view = report.pages.find(p => p.path === path)
