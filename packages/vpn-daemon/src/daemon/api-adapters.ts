@@ -4,7 +4,7 @@
  */
 import { BUCKETS } from '@edgevpn/ledger'
 import { dnsRecordValue, listDnsRecords } from '@edgevpn/dns'
-import { GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL } from '../vpn/index.js'
+import { GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from '../vpn/index.js'
 import type { DnsRecords, LedgerWriter, Metrics, NodeView, Stats } from '../api/index.js'
 import type { VpnService } from '../vpn/index.js'
 import type { EdgeNode } from '../node/edge-node.js'
@@ -48,7 +48,7 @@ export function vpnMetrics (vpn: VpnService): Metrics {
     },
     byPeer: () => new Map(Object.entries(vpn.stats().peers).map(([peer, t]) => [peer, stats(t.bytesIn, t.bytesOut)])),
     byProtocol: () => {
-      const byProtocol = new Map<string, Stats>([[GO_VPN_PROTOCOL, stats(0, 0)], [FRAMED_VPN_PROTOCOL, stats(0, 0)]])
+      const byProtocol = new Map<string, Stats>([GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL].map(protocol => [protocol, stats(0, 0)]))
       for (const traffic of Object.values(vpn.stats().peers)) {
         const protocol = traffic.protocol ?? FRAMED_VPN_PROTOCOL
         const sum = byProtocol.get(protocol) ?? stats(0, 0)
