@@ -5,7 +5,7 @@ import { CONNECTION_ESTABLISHED, endToEndHeaders, sendTextError, tunnel, writeTe
 import { lookupPort, splitHostPort } from '../net/host-port.js'
 import { BadTargetError, connectTarget, httpTarget } from './http-target.js'
 import { pickEgress } from './pick-egress.js'
-import { StreamSocket } from './stream-socket.js'
+import { StreamSocket } from '../net/stream-socket.js'
 import type { HttpTarget } from './http-target.js'
 import type { Ledger } from '@edgevpn/ledger'
 import type { Logger } from '@edgevpn/mesh-core'

@@ -7,11 +7,6 @@ export class NotAUserError extends Error {
   }
 }
 
-/** A libp2p stream ended without the remote's end-of-data (reset, or the connection went away). */
-export class IncompleteStreamError extends Error {
-  override name = 'IncompleteStreamError'
-}
-
 /** A tunnel saw no traffic in either direction for its idle timeout. */
 export class TunnelIdleError extends Error {
   override name = 'TunnelIdleError'

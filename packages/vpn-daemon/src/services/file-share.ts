@@ -8,12 +8,12 @@ import { once } from 'node:events'
 import { constants, createReadStream, createWriteStream } from 'node:fs'
 import { access, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { finished } from 'node:stream/promises'
+import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BUCKETS } from '@edgevpn/ledger'
 import { ServiceConfigError, TooManyTransfersError } from './errors.js'
 import { announceProvider, findProvider } from './providers.js'
-import { pumpReadableToStream, pumpStreamToWritable } from './stream-io.js'
+import { StreamSocket } from '../net/stream-socket.js'
 import { TaskGroup } from './task-group.js'
 import { announceUser, usersOnly } from './users.js'
 import type { RunningService, ServiceComponents } from './service-types.js'
@@ -112,16 +112,12 @@ export async function shareFile (components: ServiceComponents, init: ShareFileI
 /** The file's content into `stream`, then the stream's end; any failure resets the stream. */
 async function sendFile (stream: Stream, path: string, stop: AbortSignal): Promise<number> {
   const file = createReadStream(path)
-  try {
-    const bytes = await pumpReadableToStream(file, stream, { signal: stop })
-    await stream.close({ signal: stop })
-    return bytes
-  } catch (err) {
-    stream.abort(err instanceof Error ? err : new Error(String(err)))
-    throw err
-  } finally {
-    file.destroy()
-  }
+  const peer = new StreamSocket(stream)
+  // a reset after the file is sent must not be thrown as an unhandled 'error'
+  peer.on('error', () => {})
+  // ending the socket closes the stream once the file is sent; a failure destroys it, resetting the stream
+  await pipeline(file, peer, { signal: stop })
+  return file.bytesRead
 }
 
 /**
@@ -175,9 +171,10 @@ export async function receiveFile (components: ServiceComponents, init: ReceiveF
 async function download ({ libp2p }: ServiceComponents, provider: PeerId, init: ReceiveFileInit): Promise<number> {
   const partial = join(dirname(init.path), `.${basename(init.path)}.${randomBytes(4).toString('hex')}.part`)
   const file = createWriteStream(partial, { flags: 'wx', mode: 0o644, flush: true })
-  // a local failure is fatal (retrying cannot fix it); a network failure is retried
+  // a local failure is fatal (retrying cannot fix it); a network failure is retried. The file
+  // system's errors carry a syscall; what pipeline forwards from the stream or the signal does not.
   let localError: NodeJS.ErrnoException | undefined
-  file.on('error', err => { localError ??= err })
+  file.on('error', (err: NodeJS.ErrnoException) => { if (err.syscall !== undefined) localError ??= err })
   let stream: Stream | undefined
   try {
     await once(file, 'open')
@@ -186,15 +183,17 @@ async function download ({ libp2p }: ServiceComponents, provider: PeerId, init: 
       runOnLimitedConnection: true,
       signal: init.signal === undefined ? timeout : AbortSignal.any([init.signal, timeout])
     })
-    const bytes = await pumpStreamToWritable(stream, file, { signal: init.signal })
-    file.end()
-    await finished(file)
+    const peer = new StreamSocket(stream)
+    // a reset after the file is complete must not be thrown as an unhandled 'error'
+    peer.on('error', () => {})
+    // ends `file` only at the sender's end-of-data: a truncated stream fails instead
+    await pipeline(peer, file, { signal: init.signal })
     await rename(partial, init.path).catch((err: NodeJS.ErrnoException) => {
       localError = err
       throw err
     })
     await stream.close()
-    return bytes
+    return file.bytesWritten
   } catch (err) {
     stream?.abort(err instanceof Error ? err : new Error(String(err)))
     file.destroy()

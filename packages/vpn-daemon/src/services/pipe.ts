@@ -3,9 +3,11 @@
  * once, with Go edgevpn's rule that the first direction to finish closes both (spec §8.1).
  */
 import { once } from 'node:events'
+import { finished } from 'node:stream/promises'
+import { StreamSocket } from '../net/stream-socket.js'
 import { TunnelIdleError } from './errors.js'
-import { pumpReadableToStream, pumpStreamToWritable } from './stream-io.js'
 import type { Stream } from '@libp2p/interface'
+import type { Duplex, Readable, Writable } from 'node:stream'
 import type { Socket } from 'node:net'
 
 export interface PipeInit {
@@ -35,53 +37,69 @@ export interface PipeInit {
  */
 export async function pipeStreamAndSocket (stream: Stream, socket: Socket, init: PipeInit = {}): Promise<Error | undefined> {
   const idleTimeoutMs = init.idleTimeoutMs ?? 0
+  const peer = new StreamSocket(stream)
+  // its errors reach us through the pumps; without a listener one arriving late would be thrown
+  peer.on('error', () => {})
   const control = new AbortController()
   if (idleTimeoutMs > 0) {
     socket.setTimeout(idleTimeoutMs, () => { control.abort(new TunnelIdleError(`no traffic for ${idleTimeoutMs} ms`)) })
   }
-  const toStream = pumpReadableToStream(socket, stream, { signal: control.signal })
-  const toSocket = pumpStreamToWritable(stream, socket, { signal: control.signal })
-  // The direction still running when the other finishes is detached on purpose: its rejection is expected.
-  toStream.catch(() => {})
-  toSocket.catch(() => {})
-
+  const directions = [forward(socket, peer, control.signal), forward(peer, socket, control.signal)]
   let failure: Error | undefined
   try {
-    await Promise.race([toStream, toSocket])
+    await Promise.race(directions)
   } catch (err) {
     failure = err instanceof Error ? err : new Error(String(err))
   }
+  // detaches the direction still running; its unpipe pauses the source, so wait for it
   control.abort()
+  await Promise.allSettled(directions)
   socket.setTimeout(0)
 
   if (failure !== undefined) {
     stream.abort(failure)
+    peer.destroy()
     socket.destroy()
     return failure
   }
-  await closeGracefully(stream, socket, init.lingerMs ?? 10_000)
+  await closeGracefully(peer, socket, init.lingerMs ?? 10_000)
   return undefined
 }
 
-/** Ends both sides, discarding what still arrives, and forces them closed after `lingerMs`. */
-async function closeGracefully (stream: Stream, socket: Socket, lingerMs: number): Promise<void> {
-  const linger = AbortSignal.timeout(lingerMs)
-  socket.resume()
-  socket.end()
+/**
+ * Pipes `source` into `sink` (without ending it) until `source` ends; rejects when either side
+ * fails or `signal` aborts, and unpipes in every case.
+ */
+async function forward (source: Readable, sink: Writable, signal: AbortSignal): Promise<void> {
+  const done = new AbortController()
+  const both = AbortSignal.any([signal, done.signal])
+  source.pipe(sink, { end: false })
   try {
-    await stream.closeRead()
-    await Promise.all([
-      stream.close({ signal: linger }).then(async () => { await streamClosed(stream, linger) }),
-      socket.destroyed ? undefined : once(socket, 'close', { signal: linger })
+    await Promise.race([
+      finished(source, { writable: false, signal: both }),
+      // `once` rejects on the sink's 'error'; a sink that closes first cannot take the rest
+      once(sink, 'close', { signal: both }).then(() => { throw new Error('the destination closed while the source was still sending') })
     ])
-  } catch {
-    // a side that does not finish closing in time, or breaks while closing, is forced
-    stream.abort(new Error('the tunnel did not close in time'))
-    socket.destroy()
+  } finally {
+    done.abort()
+    source.unpipe(sink)
   }
 }
 
-async function streamClosed (stream: Stream, signal: AbortSignal): Promise<void> {
-  if (stream.status !== 'open' && stream.status !== 'closing') return
-  await once(stream, 'close', { signal })
+/** Ends both sides, discarding what still arrives; after `lingerMs` the stream is reset and the socket destroyed. */
+async function closeGracefully (peer: StreamSocket, socket: Socket, lingerMs: number): Promise<void> {
+  const linger = AbortSignal.timeout(lingerMs)
+  try {
+    await Promise.all([peer, socket].map(async (side: Duplex) => {
+      if (side.destroyed) return
+      side.resume()
+      side.end()
+      await once(side, 'close', { signal: linger })
+    }))
+  } catch {
+    // a side that does not finish closing in time, or breaks while closing, is forced
+    peer.stream.abort(new Error('the tunnel did not close in time'))
+    peer.destroy()
+    socket.destroy()
+  }
 }
