@@ -1,5 +1,7 @@
+import { networkInterfaces } from 'node:os'
 import { quic } from '@chainsafe/libp2p-quic'
 import { autoNAT } from '@libp2p/autonat'
+import { autoNATv2 } from '@libp2p/autonat-v2'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { gossipsub } from '@libp2p/gossipsub'
@@ -10,15 +12,21 @@ import { noise } from '@libp2p/noise'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import { uPnPNAT } from '@libp2p/upnp-nat'
+import { isPrivateIp } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
-import { CODE_P2P, CODE_QUIC_V1, multiaddr } from '@multiformats/multiaddr'
+import { CODE_IP4, CODE_IP6, CODE_P2P, CODE_QUIC_V1, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { createBlacklistGater } from './gater.js'
+import { HolePuncher, punchDialer } from './hole-punch.js'
+import { relayReservations } from './relay-reservations.js'
+import type { RelayReservations } from './relay-reservations.js'
 import type { BlacklistGater } from './gater.js'
+import type { PunchDialer } from './hole-punch.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -36,7 +44,11 @@ export type MeshServices = {
   dht: KadDHT
   pubsub: GossipSub
   autoNAT: unknown
-  dcutr: unknown
+  autoNATv2?: unknown
+  dcutr?: unknown
+  upnp?: unknown
+  punchDialer?: PunchDialer
+  relayReservations?: RelayReservations
   relay?: CircuitRelayService
   mdns?: PeerDiscovery
 }
@@ -70,6 +82,26 @@ export interface RelayServerInit {
   durationLimit?: number
   /** Bytes one relayed connection may carry per direction. @default 1 GiB */
   dataLimit?: bigint
+  /** Relayed connections one peer may have through us at once (hop streams per connection). @default 64 */
+  maxCircuits?: number
+  /**
+   * Who may hold a reservation (Go's `NetworkOnlyACL`); connecting through a reservation is
+   * always allowed. @default everyone
+   */
+  allowReservation?: (peer: PeerId) => boolean
+}
+
+/** Circuit relay v2 client: the relays this node reserves a slot on so others can reach it. */
+export interface RelayClientInit {
+  /** Relay multiaddrs (each with `/p2p/<peer id>`) to always hold a reservation on. @default [] */
+  staticRelays?: string[]
+  /**
+   * Also reserve on relays found among connected peers, unless a listen address is public.
+   * @default true
+   */
+  discoverRelays?: boolean
+  /** Reservations on the static relays wait until this says yes. @default always */
+  ready?: () => boolean
 }
 
 export interface MdnsInit {
@@ -101,6 +133,30 @@ export interface MeshHostInit {
   quic?: boolean
   /** Offer a circuit relay v2 service with these limits. @default undefined (no relay service) */
   relayServer?: RelayServerInit
+  /** Reserve slots on relays (Go `--autorelay`). @default undefined (no reservations) */
+  relayClient?: RelayClientInit
+  /**
+   * Upgrade relayed connections to direct ones: libp2p's DCUtR and our {@link HolePuncher}.
+   * @default true
+   */
+  holePunch?: boolean
+  /**
+   * Answer other peers' AutoNAT v1 checks (Go `--natservice`). Off by default: js-libp2p's
+   * server dials the asking peer back without forcing a new connection, reuses the connection
+   * the request came on when the address matches (always, for a peer we dialed or one behind
+   * NAT) and closes it, so the two peers lose each other every few seconds.
+   * @default false
+   */
+  autoNatService?: boolean
+  /**
+   * Run AutoNAT v2 next to v1. Off by default, like Go edgevpn's command line (which replaces
+   * the library default that enables it): its server dials peers back on a new connection and
+   * closes it, which in js-libp2p also tears down a NATed node's only connection to that peer.
+   * @default false
+   */
+  autoNatV2?: boolean
+  /** Map the listen ports on the gateway with UPnP (Go `--natmap`). @default false */
+  natPortMap?: boolean
   /** Run the DHT as a client only. @default false (server, also without a public address) */
   dhtClientMode?: boolean
   /** @default '/ipfs/kad/1.0.0' */
@@ -122,6 +178,8 @@ export interface MeshHost {
   /** The parsed bootstrap peers, grouped by peer. */
   readonly bootstrapPeers: PeerInfo[]
   readonly gater: BlacklistGater
+  /** The hole puncher, when `holePunch` is on. */
+  readonly holePuncher?: HolePuncher
   stop(): Promise<void>
 }
 
@@ -129,7 +187,8 @@ export interface MeshHost {
  * Creates and starts the libp2p node of an edgevpn peer: TCP, QUIC and circuit relay transports,
  * noise, yamux, identify, ping, a Kademlia DHT that keeps private addresses (so it works on a LAN
  * or a private bootstrap node), gossipsub (flood publish, usable over relayed connections,
- * bootstrap peers as direct peers), AutoNAT, DCUtR, and optionally a relay service and mDNS.
+ * bootstrap peers as direct peers), AutoNAT (v2 on request), hole punching (DCUtR and our
+ * {@link HolePuncher}), and optionally relay reservations, a relay service, UPnP and mDNS.
  *
  * @throws InvalidHostOptionError when a multiaddr, bootstrap peer or limit is malformed
  * @throws InvalidBlacklistEntryError when a blacklist entry is neither a subnet nor a peer ID
@@ -142,6 +201,12 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     if (quicAddress != null) throw new InvalidHostOptionError(`listen address ${quicAddress.toString()} needs QUIC, which is disabled`)
   }
   const announce = (init.announce ?? []).map(text => parseMultiaddr(text, 'announce'))
+  const staticRelays = parsePeerAddresses(init.relayClient?.staticRelays ?? [], 'static relay')
+  // Go looks for relays only when AutoNAT says the node is private; a node listening on a public
+  // address is taken as reachable (its attempts would only make relays refuse and drop it)
+  const discoverRelays = init.relayClient !== undefined && (init.relayClient.discoverRelays ?? true) && !listen.some(isPublicListenAddress)
+  const relayListen = discoverRelays ? [multiaddr('/p2p-circuit')] : []
+  const holePunch = init.holePunch ?? true
   const bootstrapPeers = parsePeerAddresses(init.bootstrapPeers ?? [], 'bootstrap peer')
   const maxMessageSize = positiveInteger(init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, 'maxMessageSize')
   const maxConnections = positiveInteger(init.connectionLimits?.maxConnections ?? 192, 'maxConnections')
@@ -164,9 +229,18 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
       runOnLimitedConnection: true,
       directPeers: bootstrapPeers.map(peer => ({ id: peer.id, addrs: peer.multiaddrs }))
     }),
-    autoNAT: autoNAT(),
-    dcutr: dcutr()
+    // the client only (see autoNatService)
+    autoNAT: autoNAT(init.autoNatService === true ? {} : { maxInboundStreams: 0 })
   }
+  if (init.autoNatV2 === true) services.autoNATv2 = autoNATv2()
+  if (holePunch) {
+    services.dcutr = dcutr()
+    services.punchDialer = punchDialer()
+  }
+  if (init.relayClient !== undefined && staticRelays.length > 0) {
+    services.relayReservations = relayReservations({ relays: staticRelays.flatMap(relay => relay.multiaddrs), ready: init.relayClient.ready })
+  }
+  if (init.natPortMap === true) services.upnp = uPnPNAT()
   if (init.relayServer != null) services.relay = relayService(init.relayServer)
   if (init.mdns != null) {
     services.mdns = mdns({ serviceTag: `${init.mdns.serviceName}.local`, interval: init.mdns.interval ?? 10_000 })
@@ -176,7 +250,7 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     privateKey: init.privateKey,
     nodeInfo: { userAgent: init.userAgent ?? 'edgevpn' },
     addresses: {
-      listen: listen.map(String),
+      listen: [...listen, ...relayListen].map(String),
       announce: announce.map(String)
     },
     transports: [
@@ -186,19 +260,47 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionGater: gater,
+    connectionGater: relayGater(gater, init.relayServer?.allowReservation),
     connectionManager: { maxConnections },
     connectionMonitor: { abortConnectionOnPingFailure: init.abortConnectionOnPingFailure ?? false },
     services
   })
 
+  const holePuncher = holePunch ? new HolePuncher({ libp2p, dialer: libp2p.services.punchDialer as PunchDialer }) : undefined
+  try {
+    await holePuncher?.start()
+  } catch (err) {
+    await libp2p.stop()
+    throw err
+  }
   return {
     libp2p,
     peerId: libp2p.peerId,
     bootstrapPeers,
     gater,
-    stop: async () => { await libp2p.stop() }
+    holePuncher,
+    stop: async () => {
+      await holePuncher?.stop()
+      await libp2p.stop()
+    }
   }
+}
+
+/** The blacklist, plus the relay reservation ACL when there is one. */
+function relayGater (gater: BlacklistGater, allowReservation?: (peer: PeerId) => boolean): ConnectionGater {
+  if (allowReservation === undefined) return gater
+  return {
+    ...gater,
+    denyInboundRelayReservation: async peer => await gater.denyInboundRelayReservation(peer) || !allowReservation(peer)
+  }
+}
+
+/** A listen address on a public IP, or a wildcard one while the host has a public IP. */
+function isPublicListenAddress (address: Multiaddr): boolean {
+  const host = address.getComponents().find(c => c.code === CODE_IP4 || c.code === CODE_IP6)?.value
+  if (host === undefined) return false
+  if (host !== '0.0.0.0' && host !== '::') return isPrivateIp(host) === false
+  return Object.values(networkInterfaces()).flat().some(nic => nic !== undefined && !nic.internal && isPrivateIp(nic.address) === false)
 }
 
 function defaultListenAddresses (useQuic: boolean): string[] {
@@ -207,6 +309,7 @@ function defaultListenAddresses (useQuic: boolean): string[] {
 
 function relayService (init: RelayServerInit): ReturnType<typeof circuitRelayServer> {
   return circuitRelayServer({
+    maxInboundHopStreams: positiveInteger(init.maxCircuits ?? 64, 'maxCircuits'),
     reservations: {
       maxReservations: init.maxReservations ?? 128,
       reservationTtl: init.reservationTtl ?? 3_600_000,

@@ -1,6 +1,7 @@
 import { TypedEventEmitter } from '@libp2p/interface'
-import { CODE_P2P_CIRCUIT } from '@multiformats/multiaddr'
+import { isRelayed } from './hole-punch.js'
 import type { DiscoveryObserver, DiscoverySource } from './discovery/dial.js'
+import type { HolePunchResult } from './hole-punch.js'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 
 /** How we reach a connected peer. */
@@ -15,6 +16,11 @@ export interface PeerState {
   readonly connected: boolean
   /** `direct` when any open connection is not relayed; `none` when disconnected. */
   readonly link: PeerLink
+  /**
+   * The link and why, e.g. `direct`, `direct: hole-punched`, `relayed: hole punch failed,
+   * symmetric NAT (ours)`.
+   */
+  readonly path: string
   /** Remote address of the preferred open connection. */
   readonly remoteAddr?: string
   /** Round-trip time in ms from libp2p's keep-alive pings, when measured. */
@@ -40,6 +46,16 @@ export interface PeerTableInit {
   latencyInterval?: number
   /** Wall clock in ms. @default Date.now */
   now?: () => number
+  /** Whether the node hole-punches relayed connections (only changes the path text). @default true */
+  holePunch?: boolean
+}
+
+/** What the table remembers about how a peer's link came to be. */
+interface PathHistory {
+  /** The last hole punch attempt with the peer. */
+  punch?: HolePunchResult
+  /** Whether the peer was reached through a relay before. */
+  relayed: boolean
 }
 
 /**
@@ -57,6 +73,8 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> implements Dis
   private readonly maxEntries: number
   private readonly latencyInterval: number
   private readonly now: () => number
+  private readonly holePunch: boolean
+  private readonly history = new Map<string, PathHistory>()
   private timer?: ReturnType<typeof setInterval>
 
   constructor (libp2p: Libp2p, init: PeerTableInit = {}) {
@@ -65,6 +83,7 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> implements Dis
     this.maxEntries = init.maxEntries ?? 1024
     this.latencyInterval = init.latencyInterval ?? 10_000
     this.now = init.now ?? Date.now
+    this.holePunch = init.holePunch ?? true
     this.onConnectionOpen = this.onConnectionOpen.bind(this)
     this.onConnectionClose = this.onConnectionClose.bind(this)
   }
@@ -106,6 +125,13 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> implements Dis
     this.refresh(peer, 'outbound', { lastError: error.message })
   }
 
+  /** Records the result of a hole punch attempt with a peer (see {@link HolePuncher}). */
+  holePunched (result: HolePunchResult): void {
+    this.historyOf(result.peer).punch = result
+    const entry = this.entries.get(result.peer)
+    this.refresh(result.peer, entry?.discoveredVia ?? 'outbound')
+  }
+
   private onConnectionOpen (event: CustomEvent<Connection>): void {
     this.refresh(event.detail.remotePeer, sourceOf(event.detail), { lastError: undefined })
   }
@@ -132,22 +158,46 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> implements Dis
     const preferred = connections.find(connection => !isRelayed(connection)) ?? connections[0]
     const rtts = connections.map(connection => connection.rtt).filter(rtt => rtt != null)
     const time = this.now()
+    const link: PeerLink = preferred == null ? 'none' : isRelayed(preferred) ? 'relayed' : 'direct'
+    const history = this.historyOf(id)
 
     const next: PeerState = {
       id,
       discoveredVia: previous?.discoveredVia ?? via,
       connected: preferred != null,
-      link: preferred == null ? 'none' : isRelayed(preferred) ? 'relayed' : 'direct',
+      link,
+      path: this.describePath(link, history),
       remoteAddr: preferred?.remoteAddr.toString() ?? previous?.remoteAddr,
       latencyMs: rtts.length > 0 ? Math.min(...rtts) : previous?.latencyMs,
       lastError: 'lastError' in changes ? changes.lastError : previous?.lastError,
       firstSeen: previous?.firstSeen ?? time,
       lastSeen: touch ? time : previous?.lastSeen ?? time
     }
+    if (link === 'relayed') history.relayed = true
     this.entries.set(id, next)
     if (previous != null && sameState(previous, next)) return
     this.safeDispatchEvent('peer:update', { detail: next })
     if (previous == null) this.evictBeyondLimit()
+  }
+
+  private historyOf (id: string): PathHistory {
+    let history = this.history.get(id)
+    if (history === undefined) {
+      history = { relayed: false }
+      this.history.set(id, history)
+    }
+    return history
+  }
+
+  private describePath (link: PeerLink, { punch, relayed }: PathHistory): string {
+    if (link === 'none') return 'none'
+    if (link === 'direct') {
+      if (punch?.ok === true) return 'direct: hole-punched'
+      return relayed ? 'direct: upgraded from relayed' : 'direct'
+    }
+    if (!this.holePunch) return 'relayed: hole punching is off'
+    if (punch === undefined) return 'relayed: no hole punch yet'
+    return punch.ok ? 'relayed: the hole-punched connection closed' : `relayed: hole punch failed, ${punch.detail}`
   }
 
   private evictBeyondLimit (): void {
@@ -159,6 +209,7 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> implements Dis
     for (const entry of candidates) {
       if (excess-- <= 0) break
       this.entries.delete(entry.id)
+      this.history.delete(entry.id)
       this.safeDispatchEvent('peer:evict', { detail: entry })
     }
   }
@@ -171,16 +222,12 @@ export function createPeerTable (libp2p: Libp2p, init: PeerTableInit = {}): Peer
   return table
 }
 
-function isRelayed (connection: Connection): boolean {
-  return connection.limits != null || connection.remoteAddr.getComponents().some(c => c.code === CODE_P2P_CIRCUIT)
-}
-
 function sourceOf (connection: Connection): DiscoverySource {
   return connection.direction === 'inbound' ? 'inbound' : 'outbound'
 }
 
 function sameState (a: PeerState, b: PeerState): boolean {
   // a new lastSeen alone is recorded silently: repeated mDNS answers would flood listeners
-  return a.discoveredVia === b.discoveredVia && a.connected === b.connected && a.link === b.link &&
+  return a.discoveredVia === b.discoveredVia && a.connected === b.connected && a.link === b.link && a.path === b.path &&
     a.remoteAddr === b.remoteAddr && a.latencyMs === b.latencyMs && a.lastError === b.lastError
 }

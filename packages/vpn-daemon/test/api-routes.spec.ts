@@ -54,7 +54,7 @@ describe.each(cases)('API routes (ownership $mode, over $transport)', ({ mode, t
     node.topic = [a, c]
     node.connected = [a]
     node.peerstore = [node.peerId, a, b]
-    node.table = [{ id: a, discoveredVia: 'mdns', connected: true, link: 'direct', remoteAddr: '/ip4/127.0.0.1/tcp/4001', latencyMs: 3, bytesIn: 1500, bytesOut: 42, firstSeen: 1000, lastSeen: 2000 }]
+    node.table = [{ id: a, discoveredVia: 'mdns', connected: true, link: 'direct', path: 'direct: hole-punched', remoteAddr: '/ip4/127.0.0.1/tcp/4001', latencyMs: 3, bytesIn: 1500, bytesOut: 42, firstSeen: 1000, lastSeen: 2000 }]
   })
 
   afterAll(async () => {
@@ -155,7 +155,7 @@ describe.each(cases)('API routes (ownership $mode, over $transport)', ({ mode, t
 
   it('shows the peer table on /api/peers', async () => {
     expect((await get('/api/peers')).body).toBe(
-      `[{"id":"${a}","discoveredVia":"mdns","connected":true,"link":"direct","remoteAddr":"/ip4/127.0.0.1/tcp/4001","latencyMs":3,"bytesIn":1500,"bytesOut":42,"firstSeen":1000,"lastSeen":2000}]\n`)
+      `[{"id":"${a}","discoveredVia":"mdns","connected":true,"link":"direct","path":"direct: hole-punched","remoteAddr":"/ip4/127.0.0.1/tcp/4001","latencyMs":3,"bytesIn":1500,"bytesOut":42,"firstSeen":1000,"lastSeen":2000}]\n`)
   })
 
   it('answers 404, 405 and the / redirect like Echo', async () => {

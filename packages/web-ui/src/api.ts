@@ -31,6 +31,8 @@ export interface PeerEntry {
   discoveredVia: string
   connected: boolean
   link: PeerLink
+  /** The link and why, e.g. `direct: hole-punched` or `relayed: hole punch failed, symmetric NAT (ours)`. */
+  path: string
   remoteAddr?: string
   latencyMs?: number
   lastError?: string

@@ -70,6 +70,7 @@ export function addMeshRoutes (router: Router, { ledger, node }: MeshRoutesCompo
         discoveredVia: peer.discoveredVia,
         connected: peer.connected,
         link: peer.link,
+        path: peer.path,
         remoteAddr: peer.remoteAddr,
         latencyMs: peer.latencyMs,
         lastError: peer.lastError,

@@ -1,4 +1,5 @@
 /** Running a node with a command's services until the process is asked to stop. */
+import { containStreamErrors } from './contain-stream-errors.js'
 import { startDns } from '../daemon/services.js'
 import { startEdgeNode } from '../node/edge-node.js'
 import { loggerFromFlags, nodeInitFromFlags } from '../node/node-options.js'
@@ -18,6 +19,7 @@ export async function runNode (context: CommandContext, alive: boolean, services
   const init = await nodeInitFromFlags(context.flags, logger, { alive })
   logger.info('edgevpn starting', { version: VERSION, network: networkFingerprint(init.network) })
   const node = await startEdgeNode(init)
+  const releaseErrors = containStreamErrors(logger)
   const stops: Stop[] = []
   try {
     stops.push(...await services(node, logger))
@@ -26,6 +28,7 @@ export async function runNode (context: CommandContext, alive: boolean, services
   } finally {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => { logger.warn('error while stopping', { error: err }) })
     await node.stop()
+    releaseErrors()
   }
   return 0
 }

@@ -1,12 +1,13 @@
 /**
- * What the demo and the end-to-end tests do with a {@link NetnsLab}: run real `edgevpn` daemons
+ * What the demo and the end-to-end tests do with a {@link LabRuntime}: run real `edgevpn` daemons
  * in its hosts and watch their JSON logs, ping, and call a daemon's HTTP API from inside its
- * namespace (the API listens on the namespace's loopback, out of reach of the caller's).
+ * namespace (the API listens on the namespace's loopback, out of reach of the caller's). They work
+ * with any lab topology ({@link createNetnsLab}, {@link createNatLab}).
  */
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { stopProcess } from './netns-lab.js'
-import type { LabHost, NetnsLab } from './netns-lab.js'
+import { stopProcess } from './lab-runtime.js'
+import type { LabHost, LabRuntime } from './lab-runtime.js'
 import type { ChildProcess } from 'node:child_process'
 
 /**
@@ -52,7 +53,7 @@ export class LabDaemon {
   readonly #waiters = new Set<() => void>()
   #closed = false
 
-  constructor (lab: NetnsLab, host: LabHost, init: LabDaemonInit) {
+  constructor (lab: LabRuntime, host: LabHost, init: LabDaemonInit) {
     this.name = init.name
     this.host = host
     this.#child = lab.spawn(host, process.execPath, [EDGEVPN_CLI, ...init.args], {
@@ -102,6 +103,12 @@ export class LabDaemon {
     })
   }
 
+  /** SIGKILL at once, like a crash or a power cut: no clean shutdown. Resolves once it has ended. */
+  async kill (): Promise<void> {
+    this.#child.kill('SIGKILL')
+    await this.exited
+  }
+
   /** SIGTERM (the daemon shuts down cleanly), SIGKILL if it is still running after `graceMs`. */
   async stop (graceMs: number = 5000): Promise<void> {
     await stopProcess(this.#child, graceMs)
@@ -137,14 +144,14 @@ export async function waitFor<T> (what: string, probe: () => Promise<T | undefin
 }
 
 /** One `ping` from a host: the round trip in ms, or `undefined` without a reply within `waitSeconds`. */
-export async function pingOnce (lab: NetnsLab, from: LabHost, address: string, waitSeconds: number = 2): Promise<number | undefined> {
+export async function pingOnce (lab: LabRuntime, from: LabHost, address: string, waitSeconds: number = 2): Promise<number | undefined> {
   const out = await lab.exec(from, 'ping', ['-n', '-c', '1', '-W', String(waitSeconds), address]).catch(() => '')
   const match = /time=([\d.]+) ms/.exec(out)
   return match === null ? undefined : Number(match[1])
 }
 
 /** The round trip of the first ping that gets a reply, pinging until `timeoutMs` while the mesh forms. */
-export async function pingUntilUp (lab: NetnsLab, from: LabHost, address: string, timeoutMs: number): Promise<number> {
+export async function pingUntilUp (lab: LabRuntime, from: LabHost, address: string, timeoutMs: number): Promise<number> {
   return await waitFor(`ping ${address} from ${from.netns}`, async () => await pingOnce(lab, from, address), timeoutMs)
 }
 
@@ -157,7 +164,7 @@ export interface ApiResponse {
  * An HTTP request to a daemon's API made from inside its host's namespace, with Node's fetch
  * (no curl needed). A JSON `body` is sent as `application/json`.
  */
-export async function labApiRequest (lab: NetnsLab, host: LabHost, method: string, path: string, body?: string, apiAddress: string = '127.0.0.1:8080'): Promise<ApiResponse> {
+export async function labApiRequest (lab: LabRuntime, host: LabHost, method: string, path: string, body?: string, apiAddress: string = '127.0.0.1:8080'): Promise<ApiResponse> {
   const script = [
     'const [url, method, body] = process.argv.slice(1)',
     "const response = await fetch(url, { method, body: body === '' ? undefined : body, headers: { 'content-type': 'application/json' } })",

@@ -3,12 +3,15 @@
  * `eth0` veth whose peer sits on a bridge in a switch namespace. Used by the demo, the
  * end-to-end tests and the benchmarks. Everything it creates carries its prefix, and
  * `destroy()` removes it, and every process started through it, even after a failure.
+ * {@link createNatLab} builds hosts behind NAT routers instead.
  */
-import { execFile, spawn } from 'node:child_process'
-import type { ChildProcess, SpawnOptions } from 'node:child_process'
-import { promisify } from 'node:util'
+import { checkPrefix, createLabRuntime, destroyLeftovers, ip } from './lab-runtime.js'
+import type { LabHost, LabRuntime } from './lab-runtime.js'
 
-const run = promisify(execFile)
+export { stopProcess } from './lab-runtime.js'
+export type { LabHost } from './lab-runtime.js'
+export { createNatLab } from './nat-lab.js'
+export type { NatLab, NatLabInit, NatMapping } from './nat-lab.js'
 
 export interface NetnsLabInit {
   /** Prefix of every namespace and link, at most 8 characters, e.g. `evd`. */
@@ -19,23 +22,8 @@ export interface NetnsLabInit {
   subnet?: string
 }
 
-export interface LabHost {
-  /** Namespace name, e.g. `evd-2`. */
-  netns: string
-  /** Underlay address of `eth0`, e.g. `10.254.0.2`. */
-  address: string
-}
-
-export interface NetnsLab {
+export interface NetnsLab extends LabRuntime {
   hosts: LabHost[]
-  /** Runs a command to completion inside a host's namespace and returns its stdout. */
-  exec: (host: LabHost, command: string, args: string[]) => Promise<string>
-  /**
-   * Starts a long-running process inside a host's namespace; it is killed by `destroy()`. With
-   * `hostname`, it also gets its own UTS namespace with that host name.
-   */
-  spawn: (host: LabHost, command: string, args: string[], options?: SpawnOptions & { hostname?: string }) => ChildProcess
-  destroy: () => Promise<void>
 }
 
 /** Why a lab cannot be built here, or `undefined` when it can (root and `ip` are needed). */
@@ -45,30 +33,11 @@ export function netnsUnavailableReason (): string | undefined {
 }
 
 export async function createNetnsLab (init: NetnsLabInit): Promise<NetnsLab> {
-  if (!/^[a-z][a-z0-9]{0,7}$/.test(init.prefix)) throw new Error(`lab prefix ${JSON.stringify(init.prefix)} must be 1-8 lowercase letters or digits`)
+  checkPrefix(init.prefix)
   const subnet = init.subnet ?? '10.254.0'
   const switchNs = `${init.prefix}-sw`
   const hosts: LabHost[] = Array.from({ length: init.hosts }, (_, i) => ({ netns: `${init.prefix}-${i + 1}`, address: `${subnet}.${i + 1}` }))
-  const children = new Set<ChildProcess>()
-  const ip = async (...args: string[]): Promise<void> => { await run('ip', args) }
-
-  const destroy = async (): Promise<void> => {
-    process.off('exit', destroySync)
-    await Promise.all([...children].map(async child => { await stopProcess(child) }))
-    for (const ns of [...hosts.map(h => h.netns), switchNs]) {
-      await run('ip', ['netns', 'pids', ns]).then(async ({ stdout }) => {
-        for (const pid of stdout.split('\n').filter(Boolean)) {
-          try { process.kill(Number(pid), 'SIGKILL') } catch {}
-        }
-      }, () => {})
-      await run('ip', ['netns', 'del', ns]).catch(() => {})
-    }
-  }
-  // Last resort if the owner dies without calling destroy(): no leaked namespaces.
-  const destroySync = (): void => {
-    for (const child of children) child.kill('SIGKILL')
-  }
-  process.once('exit', destroySync)
+  const runtime = createLabRuntime([...hosts.map(h => h.netns), switchNs])
 
   try {
     await destroyLeftovers(init.prefix)
@@ -87,41 +56,9 @@ export async function createNetnsLab (init: NetnsLabInit): Promise<NetnsLab> {
       await ip('-n', host.netns, 'link', 'set', 'lo', 'up')
     }
   } catch (err) {
-    await destroy()
+    await runtime.destroy()
     throw err
   }
 
-  return {
-    hosts,
-    exec: async (host, command, args) => (await run('ip', ['netns', 'exec', host.netns, command, ...args])).stdout,
-    spawn: (host, command, args, { hostname, ...options } = {}) => {
-      const argv = hostname === undefined
-        ? [command, ...args]
-        : ['unshare', '--uts', '--', 'sh', '-c', 'hostname "$0" && exec "$@"', hostname, command, ...args]
-      const child = spawn('ip', ['netns', 'exec', host.netns, ...argv], { stdio: 'pipe', ...options })
-      children.add(child)
-      child.once('exit', () => children.delete(child))
-      return child
-    },
-    destroy
-  }
-}
-
-/** Removes namespaces of an earlier run with the same prefix that was killed before cleanup. */
-async function destroyLeftovers (prefix: string): Promise<void> {
-  const { stdout } = await run('ip', ['netns', 'list'])
-  for (const line of stdout.split('\n')) {
-    const name = line.split(' ')[0]
-    if (name.startsWith(`${prefix}-`)) await run('ip', ['netns', 'del', name]).catch(() => {})
-  }
-}
-
-/** SIGTERM, then SIGKILL after a grace period. */
-export async function stopProcess (child: ChildProcess, graceMs: number = 3000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>(resolve => child.once('exit', () => { resolve() }))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
-  await exited
-  clearTimeout(timer)
+  return { hosts, ...runtime }
 }

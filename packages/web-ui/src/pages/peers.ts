@@ -4,10 +4,8 @@ import { formatBytes, formatLatency, peerIdText } from '../format.js'
 import { liveRegion } from '../live.js'
 import { REFRESH_MS } from '../page.js'
 import { loadHostnames } from './hostnames.js'
-import type { PeerEntry, PeerLink } from '../api.js'
+import type { PeerEntry } from '../api.js'
 import type { Page } from '../page.js'
-
-const LINK_LABELS: Record<PeerLink, string> = { direct: 'direct', relayed: 'relayed', none: 'not connected' }
 
 export const peersPage: Page = {
   path: 'peers',
@@ -20,7 +18,7 @@ export const peersPage: Page = {
     liveRegion(region, signal, REFRESH_MS, load, ([peers, hostnames]) =>
       dataTable('Peers in the peer table', [
         { header: 'Peer', cell: p => h('span', {}, hostnames.get(p.id) ?? '', ' ', peerIdText(p.id)) },
-        { header: 'Path', cell: p => h('span', { class: `link link-${p.link}` }, LINK_LABELS[p.link]) },
+        { header: 'Path', cell: p => h('span', { class: `link link-${p.link}` }, p.link === 'none' ? 'not connected' : p.path) },
         { header: 'Latency', cell: p => formatLatency(p.latencyMs), numeric: true },
         { header: 'Received', cell: p => formatBytes(p.bytesIn), numeric: true },
         { header: 'Sent', cell: p => formatBytes(p.bytesOut), numeric: true },
