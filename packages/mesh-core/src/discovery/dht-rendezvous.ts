@@ -36,6 +36,19 @@ export interface DhtRendezvousInit {
   logger?: Logger
   /** Wall clock in ms, for the OTP rendezvous. @default Date.now */
   now?: () => number
+  /** Told the outcome of every rendezvous search (e.g. by `edgevpn doctor`). @default none */
+  onSearch?: (search: RendezvousSearch) => void
+}
+
+/** What one rendezvous search of a round did: advertising ourselves, then looking for others. */
+export interface RendezvousSearch {
+  rendezvous: string
+  /** Why advertising ourselves failed; absent when it worked. */
+  advertiseError?: string
+  /** Providers found, other than us (peer IDs). */
+  providers: string[]
+  /** Why the provider search ended early; absent when it ran to its end. */
+  searchError?: string
 }
 
 export interface DhtRendezvous {
@@ -75,25 +88,31 @@ export function createDhtRendezvous (host: MeshHost, init: DhtRendezvousInit): D
 
   const announceAndFind = async (rendezvous: string, signal: AbortSignal): Promise<void> => {
     const cid = await rendezvousCid(rendezvous)
+    const search: RendezvousSearch = { rendezvous, providers: [] }
     try {
       await libp2p.contentRouting.provide(cid, { signal: AbortSignal.any([signal, AbortSignal.timeout(provideTimeout)]) })
     } catch (err) {
       if (signal.aborted) return
       // still search: others may have provided even if we could not
       log.warn('advertising rendezvous failed', { rendezvous, error: err })
+      search.advertiseError = errorMessage(err)
     }
 
     const dials: Array<Promise<void>> = []
-    let found = 0
     try {
       for await (const provider of libp2p.contentRouting.findProviders(cid, { signal: AbortSignal.any([signal, AbortSignal.timeout(findTimeout)]) })) {
         if (provider.id.equals(libp2p.peerId)) continue
+        search.providers.push(provider.id.toString())
         dials.push(dial(provider, 'dht', signal))
-        if (++found >= maxProviders) break
+        if (search.providers.length >= maxProviders) break
       }
     } catch (err) {
-      if (!signal.aborted) log.debug('provider search ended early', { rendezvous, error: err })
+      if (!signal.aborted) {
+        log.debug('provider search ended early', { rendezvous, error: err })
+        search.searchError = errorMessage(err)
+      }
     }
+    if (!signal.aborted) init.onSearch?.(search)
     await Promise.all(dials)
   }
 
@@ -125,4 +144,8 @@ export function createDhtRendezvous (host: MeshHost, init: DhtRendezvousInit): D
     stop: async () => { await ticker.stop() },
     round
   }
+}
+
+function errorMessage (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }

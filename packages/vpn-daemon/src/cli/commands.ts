@@ -1,6 +1,6 @@
 /** The command table of `edgevpn`: the root command (the VPN daemon) and its subcommands. */
 import { dhcpLeaseFileName, encodeToken, generateNetworkConfig, networkConfigToYaml } from '@edgevpn/mesh-core'
-import { startApi, startDns, startVpn } from '../daemon/services.js'
+import { apiOptionsFromFlags, startApi, startDns, startVpn } from '../daemon/services.js'
 import { allocateAddress } from '../dhcp/index.js'
 import { egressFlags, startEgress } from '../egress/start-egress.js'
 import { VERSION } from '../version.js'
@@ -8,6 +8,7 @@ import { commonFlags } from './common-flags.js'
 import { flag } from './flags.js'
 import { dnsOptions, runNode } from './run-node.js'
 import { fileReceiveCommand } from './commands/file-receive.js'
+import { doctorCommand } from './commands/doctor.js'
 import { fileSendCommand } from './commands/file-send.js'
 import { proxyCommand } from './commands/proxy.js'
 import { roleAgentCommand } from './commands/role-agent.js'
@@ -35,8 +36,11 @@ export const rootCommand: Command = {
       if (flags.string('dns') !== '') stops.push(await startDns(node, dnsOptions(context, flags.string('dns')), logger))
       if (flags.bool('api')) {
         // Go runs the API in the background and ignores its errors; keep the VPN up but say so.
-        await startApi(node, flags.string('api-listen'), logger, vpn).then(stop => { stops.push(stop) },
-          (err: Error) => { logger.error(`API not started: ${err.message}`) })
+        try {
+          stops.push(await startApi(node, await apiOptionsFromFlags(flags, flags.string('api-listen')), logger, vpn))
+        } catch (err) {
+          logger.error(`API not started: ${(err as Error).message}`)
+        }
       }
       return stops
     })
@@ -89,7 +93,7 @@ const apiCommand: Command = {
     flag({ name: 'debug', kind: 'bool', default: false, usage: 'accepted for compatibility' })
   ],
   run: async (context) => await runNode(context, context.flags.bool('enable-healthchecks'), async (node, logger) =>
-    [await startApi(node, context.flags.string('listen'), logger)])
+    [await startApi(node, await apiOptionsFromFlags(context.flags, context.flags.string('listen')), logger)])
 }
 
 /** `edgevpn dns`: a node with the DNS server, resolving mesh names without the VPN. */
@@ -110,5 +114,5 @@ const dnsCommand: Command = {
 }
 
 export const commands: Command[] = [
-  startCommand, apiCommand, dnsCommand, serviceAddCommand, serviceConnectCommand, fileSendCommand, fileReceiveCommand, proxyCommand, roleAgentCommand
+  startCommand, apiCommand, dnsCommand, serviceAddCommand, serviceConnectCommand, fileSendCommand, fileReceiveCommand, proxyCommand, roleAgentCommand, doctorCommand
 ]

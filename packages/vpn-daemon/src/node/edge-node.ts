@@ -3,10 +3,13 @@
  * ledger with its gossip sync, and optionally the alive service. Go edgevpn's `pkg/node`; the
  * VPN, DNS and API are services started on top of it.
  */
-import { AliveService, DiskBlockStore, Ledger, LedgerSync, MemoryBlockStore } from '@edgevpn/ledger'
+import { AliveService, BUCKETS, DiskBlockStore, Ledger, LedgerSync, MemoryBlockStore } from '@edgevpn/ledger'
 import { createMeshHost, createPeerTable, startDiscovery } from '@edgevpn/mesh-core'
+import { RelayMemberAcl } from './relay-acl.js'
+import { serveTime } from './time-protocol.js'
 import type { AliveServiceInit, LedgerSyncInit, OwnershipMode } from '@edgevpn/ledger'
 import type { Discovery, DiscoveryInit, Logger, MeshHost, MeshHostInit, NetworkConfig, PeerState, PeerTable } from '@edgevpn/mesh-core'
+import type { RelayMemberAclInit } from './relay-acl.js'
 import type { PrivateKey } from '@libp2p/interface'
 
 export interface EdgeLedgerInit {
@@ -14,6 +17,8 @@ export interface EdgeLedgerInit {
   mode: OwnershipMode
   /** How long an owner stays live without a heartbeat, in ms (`--ownership-ttl`). */
   ownershipTtlMs: number
+  /** Live entries one peer may hold in owned buckets (`--ledger-max-entries-per-owner`). @default 10000 */
+  maxEntriesPerOwner?: number
   /** Keep the ledger on disk in this directory (`--ledger-state`). @default in memory */
   stateDir?: string
   /** Gossip sync options (`--ledger-synchronization-interval`, ...). */
@@ -29,6 +34,16 @@ export interface EdgeNodeInit {
   ledger: EdgeLedgerInit
   /** Publish heartbeats and reap dead entries (Go's alive service). @default off */
   alive?: AliveServiceInit
+  /**
+   * Grant reservations on our relay service to network members only (Go
+   * `--relay-service-network-only`); needs `host.relayServer`. @default off (everyone)
+   */
+  relayAcl?: RelayMemberAclInit
+  /**
+   * The node's wall clock in Unix ms: it picks the OTP rendezvous, gossip topics and seal keys,
+   * and is what the time protocol reports. Tests shift it to reproduce clock skew. @default Date.now
+   */
+  clock?: () => number
   logger: Logger
 }
 
@@ -56,12 +71,25 @@ export async function startEdgeNode (init: EdgeNodeInit): Promise<EdgeNode> {
   }
 
   try {
-    const host = await createMeshHost({ ...init.host, privateKey: init.privateKey, maxMessageSize: network.maxMessageSize })
+    const acl = init.relayAcl !== undefined && init.host.relayServer !== undefined ? new RelayMemberAcl(logger.child('relay')) : undefined
+    const relayServer = acl === undefined ? init.host.relayServer : { ...init.host.relayServer, allowReservation: acl.allows }
+    // with the alive service, our heartbeat in the ledger is what makes members-only relays
+    // (ours and Go's) accept us: reserve only once it is there
+    let isMember = (): boolean => init.alive === undefined
+    const relayClient = init.host.relayClient === undefined ? undefined : { ...init.host.relayClient, ready: () => isMember() }
+    const host = await createMeshHost({ ...init.host, relayServer, relayClient, privateKey: init.privateKey, maxMessageSize: network.maxMessageSize })
     stack.push(async () => { await host.stop() })
 
-    const peers = createPeerTable(host.libp2p)
-    const logPeer = createPeerLogger(logger.child('peers'))
+    const peers = createPeerTable(host.libp2p, { holePunch: host.holePuncher !== undefined })
+    const peerLogger = logger.child('peers')
+    const logPeer = createPeerLogger(peerLogger)
     peers.addEventListener('peer:update', event => { logPeer(event.detail) })
+    host.holePuncher?.addEventListener('hole-punch', ({ detail }) => {
+      peers.holePunched(detail)
+      if (detail.ok) peerLogger.info('hole punch succeeded', { peer: detail.peer, address: detail.detail })
+      else peerLogger.info(`hole punch failed: ${detail.detail}`, { peer: detail.peer })
+    })
+    logRelayAddresses(host, logger.child('relay'))
     peers.start()
     stack.push(() => { peers.stop() })
 
@@ -74,14 +102,24 @@ export async function startEdgeNode (init: EdgeNodeInit): Promise<EdgeNode> {
       mode: init.ledger.mode,
       signer: init.ledger.mode === 'off' ? undefined : init.privateKey,
       ownershipTtlMs: init.ledger.ownershipTtlMs,
+      maxEntriesPerOwner: init.ledger.maxEntriesPerOwner,
       onBroadcast: block => { sync?.onBroadcast(block) },
       warn: message => { ledgerLogger.warn(message) }
     })
-    sync = new LedgerSync({ libp2p: host.libp2p, ledger }, { ...init.ledger.sync, network, logger: ledgerLogger })
+    if (init.alive !== undefined) isMember = () => ledger.getRaw(BUCKETS.healthcheck, host.peerId.toString()) !== undefined
+    sync = new LedgerSync({ libp2p: host.libp2p, ledger }, { ...init.ledger.sync, network, clock: init.clock, logger: ledgerLogger })
     await sync.start()
     stack.push(async () => { await sync?.stop() })
 
-    const discovery: Discovery = startDiscovery(host, { ...init.discovery, network, observer: peers, logger: logger.child('discovery') })
+    stack.push(await serveTime(host.libp2p, { network, clock: init.clock }))
+
+    const dht = init.discovery.dht === false ? false : { now: init.clock, ...init.discovery.dht }
+    if (acl !== undefined && init.relayAcl !== undefined) {
+      acl.start(ledger, init.relayAcl)
+      stack.push(() => { acl.stop() })
+    }
+
+    const discovery: Discovery = startDiscovery(host, { ...init.discovery, dht, network, observer: peers, logger: logger.child('discovery') })
     stack.push(async () => { await discovery.stop() })
 
     if (init.alive !== undefined) {
@@ -102,6 +140,17 @@ export async function startEdgeNode (init: EdgeNodeInit): Promise<EdgeNode> {
   }
 }
 
+/** Logs the relayed addresses this node gains or loses (its relay reservations). */
+function logRelayAddresses (host: MeshHost, logger: Logger): void {
+  let known = new Set<string>()
+  host.libp2p.addEventListener('self:peer:update', () => {
+    const current = new Set(host.libp2p.getMultiaddrs().map(String).filter(address => address.includes('/p2p-circuit')))
+    for (const address of current) if (!known.has(address)) logger.info('relay reservation active', { address })
+    for (const address of known) if (!current.has(address)) logger.info('relay reservation gone', { address })
+    known = current
+  })
+}
+
 /**
  * Logs a peer when it connects, changes between direct and relayed, or disconnects; the peer
  * table also emits latency and discovery updates, which would flood the info level.
@@ -112,7 +161,7 @@ function createPeerLogger (logger: Logger): (peer: PeerState) => void {
     const previous = links.get(peer.id)
     if (peer.connected && previous !== peer.link) {
       links.set(peer.id, peer.link)
-      logger.info(`peer connected (${peer.link})`, { peer: peer.id, via: peer.discoveredVia, address: peer.remoteAddr })
+      logger.info(`peer connected (${peer.link})`, { peer: peer.id, via: peer.discoveredVia, address: peer.remoteAddr, path: peer.path })
     } else if (!peer.connected && previous !== undefined) {
       links.delete(peer.id)
       logger.info('peer disconnected', { peer: peer.id, error: peer.lastError })

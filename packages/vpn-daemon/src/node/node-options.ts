@@ -53,9 +53,13 @@ export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger, opt
       ? {
           reservationTtl: flags.duration('relay-service-reservation-ttl'),
           durationLimit: flags.duration('relay-service-max-duration'),
-          dataLimit: BigInt(flags.int('relay-service-max-data'))
+          dataLimit: BigInt(flags.int('relay-service-max-data')),
+          maxCircuits: flags.int('relay-service-max-circuits')
         }
       : undefined,
+    relayClient: relayClientFromFlags(flags),
+    holePunch: flags.bool('holepunch'),
+    natPortMap: flags.bool('natmap'),
     mdns: flags.bool('mdns') ? { serviceName: network.mdns } : undefined
   }
 
@@ -72,9 +76,11 @@ export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger, opt
       mode,
       // Go: 0 means four heartbeat intervals, so a live node never looks dead between beats.
       ownershipTtlMs: (ttlS === 0 ? 4 * heartbeatS : ttlS) * 1000,
+      maxEntriesPerOwner: positiveCount(flags, 'ledger-max-entries-per-owner'),
       stateDir: flags.string('ledger-state') === '' ? undefined : flags.string('ledger-state'),
       sync: { syncIntervalMs: positiveSeconds(flags, 'ledger-synchronization-interval') * 1000 }
     },
+    relayAcl: flags.bool('relay-service-network-only') ? { refreshMs: flags.duration('relay-service-acl-refresh') } : undefined,
     alive: options.alive
       ? {
           heartbeatIntervalMs: heartbeatS * 1000,
@@ -84,6 +90,21 @@ export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger, opt
       : undefined,
     logger
   }
+}
+
+/** Go `--autorelay`: reservations on the static relays, and on discovered ones unless static-only. */
+function relayClientFromFlags (flags: ParsedFlags): EdgeNodeInit['host']['relayClient'] {
+  if (!flags.bool('autorelay')) return undefined
+  return {
+    staticRelays: flags.strings('autorelay-static-peer'),
+    discoverRelays: !flags.bool('autorelay-static-only')
+  }
+}
+
+function positiveCount (flags: ParsedFlags, name: string): number {
+  const value = flags.int(name)
+  if (value <= 0) throw new UsageError(`--${name} must be a positive number, got ${value}`)
+  return value
 }
 
 function positiveSeconds (flags: ParsedFlags, name: string): number {
