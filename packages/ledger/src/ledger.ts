@@ -66,6 +66,13 @@ export interface LedgerInit {
    */
   onBroadcast?: (block: Block) => void
   /**
+   * Most live entries one peer may hold in the owned buckets when merging received state in
+   * observe/enforce mode (a resource bound, not in Go); local writes are not limited.
+   *
+   * @default 10000
+   */
+  maxEntriesPerOwner?: number
+  /**
    * Receives one-line warnings, e.g. Go's `ownership violation (rejected): b/k from X: reason`.
    *
    * @default console.warn
@@ -111,10 +118,12 @@ export class Ledger {
   private readonly store: BlockStore
   private readonly signer: EntrySigner | undefined
   private readonly registry: Registry
+  private readonly maxEntriesPerOwner: number
   private readonly clock: () => number
   private readonly onBroadcast: (block: Block) => void
   private readonly warn: (message: string) => void
   private readonly watchers = new Set<Watcher>()
+  private readonly rejected = new Map<ViolationReason, number>()
   private head: Block
   private queue: Promise<unknown> = Promise.resolve()
 
@@ -124,6 +133,7 @@ export class Ledger {
     this.signer = init.signer === undefined ? undefined : entrySigner(init.signer)
     this.ownershipTtlMs = init.ownershipTtlMs ?? DEFAULT_OWNERSHIP_TTL_MS
     this.registry = init.registry ?? defaultRegistry(this.ownershipTtlMs)
+    this.maxEntriesPerOwner = init.maxEntriesPerOwner ?? 10_000
     this.clock = init.clock ?? Date.now
     this.onBroadcast = init.onBroadcast ?? (() => {})
     this.warn = init.warn ?? ((message) => { console.warn(message) })
@@ -309,9 +319,10 @@ export class Ledger {
     const mode = this.mode
     return this.exclusive(async () => {
       const result = await mergeIntoStorage(this.head.storage, entries, {
-        mode, registry: this.registry, livenessTtlMs: this.ownershipTtlMs, nowMs: this.clock()
+        mode, registry: this.registry, livenessTtlMs: this.ownershipTtlMs, nowMs: this.clock(), maxEntriesPerOwner: this.maxEntriesPerOwner
       })
       for (const v of result.violations) {
+        if (!v.accepted) this.rejected.set(v.reason, (this.rejected.get(v.reason) ?? 0) + 1)
         // An older copy of an entry by its own owner is gossip lag (a peer relaying a block it
         // had before our last write), not an attempted violation: counted, not warned about.
         if (STALE_COPY.has(v.reason) && this.head.storage.get(v.bucket)?.get(v.key)?.owner === v.owner) continue
@@ -322,6 +333,11 @@ export class Ledger {
       const changes = blockAdded ? this.install(newBlock(this.head, result.storage, this.clock()), 'remote') : []
       return { blockAdded, changes, violations: result.violations, malformed: result.malformed }
     })
+  }
+
+  /** How many received entries the ownership policy and the entry limit refused, by reason. */
+  rejections (): ReadonlyMap<ViolationReason, number> {
+    return new Map(this.rejected)
   }
 
   /** `bucket\0key` → digest of every stored entry (tombstones included). */

@@ -4,6 +4,7 @@
  */
 
 import { isWellFormedEntry, sameEntry } from './entry.js'
+import { OwnerQuota } from './owner-quota.js'
 import { compareUtf8 } from './go-json.js'
 import { BUCKETS, isExpired, liveValues, ownerOfEntry, policyFor } from './policy.js'
 import { verifyEntry } from './signing.js'
@@ -24,6 +25,8 @@ export type ViolationReason =
   | 'overwrite of a live entry owned by another peer'
   | 'rollback to an older version'
   | 'lost deterministic tie-break'
+  /** not in Go: the owner already holds `maxEntriesPerOwner` live entries (see OwnerQuota) */
+  | 'entry limit of the owner reached'
 
 export interface KeyedEntry {
   readonly bucket: string
@@ -47,6 +50,11 @@ export interface EntryMergeOptions {
   /** Heartbeat window for `liveness` expiry, in milliseconds. */
   readonly livenessTtlMs: number
   readonly nowMs: number
+  /**
+   * Most live entries one owner may hold in the owned buckets; entries beyond are violations.
+   * @default unlimited
+   */
+  readonly maxEntriesPerOwner?: number
 }
 
 export interface EntryMergeResult {
@@ -87,6 +95,7 @@ export async function mergeEntries (current: Storage, incoming: Iterable<unknown
   const draft = new StorageDraft(current)
   const changed: KeyedEntry[] = []
   const violations: Violation[] = []
+  const quota = options.maxEntriesPerOwner === undefined ? undefined : new OwnerQuota(current, options.registry, options.maxEntriesPerOwner)
   let malformed = 0
 
   for (const item of incoming) {
@@ -108,12 +117,14 @@ export async function mergeEntries (current: Storage, incoming: Iterable<unknown
       continue
     }
 
-    const reason = await acceptEntry({ bucket, key, entry, existing, policy, health, ...options })
+    let reason = await acceptEntry({ bucket, key, entry, existing, policy, health, ...options })
+    if (reason === undefined && quota?.admits(entry, existing) === false) reason = 'entry limit of the owner reached'
     if (reason !== undefined) {
       const accepted = options.mode === 'observe'
       violations.push({ bucket, key, owner: entry.owner, reason, accepted })
       if (!accepted) continue
     }
+    quota?.record(entry, existing)
     draft.set(bucket, key, entry)
     changed.push(item)
   }

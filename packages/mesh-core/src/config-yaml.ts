@@ -194,7 +194,8 @@ function readInt64 (node: unknown, path: string): bigint {
     }
     return BigInt(Math.trunc(resolved.value))
   }
-  throw new FieldError(`${path}: expected an integer, got ${resolved.kind} ${text}`)
+  // the text is not echoed: a misplaced secret (an OTP key one line off) must not reach the logs
+  throw new FieldError(`${path}: expected an integer, got ${withArticle(resolved.kind)}`)
 }
 
 /** An int field kept as a JavaScript number (lengths, sizes): must be a safe integer. */
@@ -228,9 +229,14 @@ function scalarText (node: Scalar): string {
   return node.source ?? String(node.value)
 }
 
+function withArticle (kind: string): string {
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`
+}
+
 function describe (node: unknown): string {
   if (isMap(node)) return 'a mapping'
   if (isSeq(node)) return 'a sequence'
-  if (isScalar(node)) return `${resolve(node, '').kind} ${JSON.stringify(scalarText(node))}`
+  // kind only: the text may be a secret (a token given as the config file)
+  if (isScalar(node)) return withArticle(resolve(node, '').kind)
   return 'null'
 }

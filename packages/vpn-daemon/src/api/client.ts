@@ -21,6 +21,12 @@ export interface ApiClientInit {
    * @default 30000
    */
   timeoutMs?: number
+  /**
+   * Sent as `Authorization: Bearer <token>`, for a daemon started with `--api-token` (not in Go).
+   *
+   * @default undefined (no header)
+   */
+  token?: string
 }
 
 /** Go's `api/client.Client`. Ledger values are `Data`: the stored Value JSON text. */
@@ -73,11 +79,13 @@ interface Endpoint {
 export function createApiClient (init: ApiClientInit): ApiClient {
   const endpoint = parseHost(init.host)
   const timeoutMs = init.timeoutMs ?? 30_000
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' }
+  if (init.token !== undefined) headers.Authorization = `Bearer ${init.token}`
 
   /** The body of a 2xx answer; other statuses are errors carrying Echo's `message`. */
   const callText = async (method: string, segments: string[]): Promise<string> => {
     const path = '/' + segments.map(escapeSegment).join('/')
-    const { status, body } = await send(endpoint, method, path, timeoutMs)
+    const { status, body } = await send(endpoint, method, path, timeoutMs, headers)
     if (status >= 200 && status <= 299) return body
     throw new ApiClientError(`${method} ${path}: HTTP ${status}${errorMessage(body)}`)
   }
@@ -217,7 +225,7 @@ function escapeSegment (segment: string): string {
   return encodeURIComponent(segment).replace(/%(24|26|2B|2C|3B|3D|3A|40)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
 }
 
-async function send (endpoint: Endpoint, method: string, path: string, timeoutMs: number): Promise<{ status: number, body: string }> {
+async function send (endpoint: Endpoint, method: string, path: string, timeoutMs: number, headers: Record<string, string>): Promise<{ status: number, body: string }> {
   const request = endpoint.secure ? httpsRequest : httpRequest
   return new Promise((resolve, reject) => {
     const fail = (err: Error): void => { reject(new ApiClientError(`${method} ${path}: ${err.message}`)) }
@@ -225,7 +233,7 @@ async function send (endpoint: Endpoint, method: string, path: string, timeoutMs
       ...endpoint.base,
       method,
       path: endpoint.pathPrefix + path,
-      headers: { 'Content-Type': 'application/json' },
+      headers,
       // a connection per request: a pooled one may have been closed by a restarted daemon
       agent: false,
       signal: timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined

@@ -14,8 +14,9 @@ export interface ObservabilityRoutesComponents {
 
 /**
  * `GET /metrics` (Prometheus text: ledger entries per bucket and height, connected peers by link,
- * and the data-plane and gossip counters when their sources are given) and `GET /healthz`
- * (200 `ok` while the node is on its ledger topic, 503 otherwise). Not in Go edgevpn.
+ * and the data-plane, gossip, libp2p and process figures when their sources are given) and
+ * `GET /healthz` (200 `ok` while the node is on its ledger topic, 503 otherwise). Not in Go
+ * edgevpn.
  */
 export function addObservabilityRoutes (router: Router, { ledger, node, prometheus = {} }: ObservabilityRoutesComponents): void {
   router
@@ -33,6 +34,8 @@ export function addObservabilityRoutes (router: Router, { ledger, node, promethe
       text.family('edgevpn_ledger_entries', 'gauge', 'Live entries in the ledger, by bucket.',
         buckets.map(([bucket, entries]) => [{ bucket }, entries.size]))
       text.family('edgevpn_ledger_index', 'gauge', 'Index of the last ledger block.', [[{}, ledger.index()]])
+      text.family('edgevpn_ledger_rejected_entries_total', 'counter', 'Received ledger entries refused by ownership or the per-owner limit, by reason.',
+        [...ledger.rejections()].map(([reason, count]) => [{ reason }, count]))
       const peers = node.peers().filter(peer => peer.connected)
       text.family('edgevpn_peers_connected', 'gauge', 'Peers with an open connection, by link.', (['direct', 'relayed'] as const)
         .map(link => [{ link }, peers.filter(peer => peer.link === link).length]))
@@ -57,6 +60,23 @@ export function addObservabilityRoutes (router: Router, { ledger, node, promethe
           ])
           .family('edgevpn_gossip_dropped_messages_total', 'counter', 'Received ledger gossip messages dropped, by reason.',
             Object.entries(gossip.dropped).map(([reason, count]) => [{ reason }, count]))
+      }
+      if (prometheus.libp2p !== undefined) {
+        const { connections, streams } = prometheus.libp2p()
+        text
+          .family('edgevpn_libp2p_connections', 'gauge', 'Open libp2p connections.', [[{}, connections]])
+          .family('edgevpn_libp2p_streams', 'gauge', 'Open libp2p streams, by protocol.',
+            [...streams].sort(([a], [b]) => compareUtf8(a, b)).map(([protocol, count]) => [{ protocol }, count]))
+      }
+      if (prometheus.runtime !== undefined) {
+        const runtime = prometheus.runtime()
+        // The names of the Prometheus client libraries' default process and Node.js metrics.
+        text
+          .family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', [[{}, runtime.residentBytes]])
+          .family('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use, in bytes.', [[{}, runtime.heapUsedBytes]])
+          .family('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved, in bytes.', [[{}, runtime.heapTotalBytes]])
+          .family('nodejs_external_memory_bytes', 'gauge', 'Memory of C++ objects bound to JavaScript objects, in bytes.', [[{}, runtime.externalBytes]])
+        if (runtime.openFds !== undefined) text.family('process_open_fds', 'gauge', 'Open file descriptors.', [[{}, runtime.openFds]])
       }
       return textResponse(200, text.toString(), PROMETHEUS_CONTENT_TYPE)
     })

@@ -8,6 +8,7 @@ import type { Listening } from './listen.js'
 import type { Metrics } from './metrics.js'
 import type { NodeView } from './node-view.js'
 import type { PrometheusSources } from './prometheus.js'
+import type { RequestTarget } from './request-target.js'
 import type { RouteResponse } from './router.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { addDnsRoutes } from './dns-routes.js'
@@ -22,6 +23,7 @@ import { addObservabilityRoutes } from './observability-routes.js'
 import { readBody } from './request-body.js'
 import { parseRequestTarget } from './request-target.js'
 import { Router } from './router.js'
+import { ApiTokenAuth } from './token-auth.js'
 import { addUiRoutes, defaultUiDir } from './ui-routes.js'
 
 export interface ApiServerInit {
@@ -64,6 +66,13 @@ export interface ApiServerInit {
    * @default process.env
    */
   env?: NodeJS.ProcessEnv
+  /**
+   * A bearer token every request but `GET /healthz` must carry (`Authorization: Bearer`, or the
+   * session cookie a browser gets by opening `/app?token=`); see {@link ApiTokenAuth}.
+   *
+   * @default undefined (open, as in Go)
+   */
+  token?: string
   /**
    * Largest accepted request body, in bytes; larger ones get a 413.
    *
@@ -129,6 +138,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   const headersTimeout = init.headersTimeoutMs ?? 10_000
   const requestTimeout = Math.max(init.requestTimeoutMs ?? 30_000, headersTimeout)
   const shutdownTimeoutMs = init.shutdownTimeoutMs ?? 10_000
+  const auth = init.token === undefined ? undefined : new ApiTokenAuth(init.token)
 
   const router = new Router()
   router.add('GET', '/', () => ({ status: 301, location: '/app' }))
@@ -139,27 +149,30 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   if (init.metrics !== undefined) addMetricsRoutes(router, init.metrics)
   addObservabilityRoutes(router, { ledger: init.ledger, node: init.node, prometheus: init.prometheus })
 
+  const route = async (request: IncomingMessage, method: string, path: string, target: RequestTarget): Promise<RouteResponse> => {
+    // read (bounded) before routing, so that every route refuses oversized bodies alike
+    const body = await readBody(request, maxBodyBytes)
+    const match = router.match(method, target.segments)
+    if (match.kind === 'found') return await match.handler({ path, params: match.params, query: target.query, headers: request.headers, body })
+    if (match.kind === 'method-not-allowed') return { ...errorResponse(405, 'Method Not Allowed'), headers: { Allow: match.allowed.join(', ') } }
+    return errorResponse(404, 'Not Found')
+  }
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     let answer: RouteResponse
     let pretty = false
     try {
       const target = parseRequestTarget(request.url ?? '/')
       pretty = target.query.has('pretty')
-      // read (bounded) before routing, so that every route refuses oversized bodies alike
-      const body = await readBody(request, maxBodyBytes)
-      const match = router.match(request.method ?? 'GET', target.segments)
-      if (match.kind === 'found') {
-        answer = await match.handler({ path: `/${target.segments.join('/')}`, params: match.params, query: target.query, headers: request.headers, body })
-      } else if (match.kind === 'method-not-allowed') {
-        answer = { ...errorResponse(405, 'Method Not Allowed'), headers: { Allow: match.allowed.join(', ') } }
-      } else {
-        answer = errorResponse(404, 'Not Found')
-      }
+      const method = request.method ?? 'GET'
+      const path = `/${target.segments.join('/')}`
+      // refused before the body is read: a client without the token costs no more than its headers
+      answer = auth?.check({ method, path, query: target.query, headers: request.headers }) ?? await route(request, method, path, target)
     } catch (err) {
       if (err instanceof HttpError) {
         answer = errorResponse(err.status, err.message)
       } else {
-        logger.error('API request failed', { method: request.method, url: request.url, error: (err as Error).stack ?? String(err) })
+        logger.error('API request failed', { method: request.method, path: pathOf(request.url), error: (err as Error).stack ?? String(err) })
         answer = errorResponse(500, 'Internal Server Error')
       }
     }
@@ -173,7 +186,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     connectionsCheckingInterval: Math.min(1_000, headersTimeout)
   }, (request, response) => {
     handle(request, response).catch((err: unknown) => {
-      logger.error('API response failed', { url: request.url, error: String(err) })
+      logger.error('API response failed', { path: pathOf(request.url), error: String(err) })
       response.destroy()
     })
   })
@@ -203,6 +216,11 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       await stopWriter()
     }
   }
+}
+
+/** The path of a request target without its query, which may hold a `?token=`. */
+function pathOf (url: string | undefined): string {
+  return (url ?? '/').split('?', 1)[0]
 }
 
 function send (response: ServerResponse, answer: RouteResponse, pretty: boolean): void {

@@ -59,6 +59,7 @@ export const ledgerFlags: FlagSpec[] = [
   flag({ name: 'ledger-synchronization-interval', kind: 'int', env: 'EDGEVPNLEDGERSYNCINTERVAL', default: 10, usage: 'ledger re-broadcast interval in seconds' }),
   flag({ name: 'ledger-state', kind: 'string', env: 'EDGEVPNLEDGERSTATE', default: '', usage: 'directory that keeps the ledger across restarts' }),
   flag({ name: 'ownership', kind: 'string', env: 'EDGEVPNOWNERSHIP', default: 'enforce', usage: 'ledger ownership: off, observe or enforce' }),
+  flag({ name: 'ledger-max-entries-per-owner', kind: 'int', env: 'EDGEVPNLEDGERMAXENTRIES', default: 10000, usage: 'live entries one peer may hold in owned buckets; more from the network are rejected' }),
   flag({ name: 'ownership-ttl', kind: 'int', env: 'EDGEVPNOWNERSHIPTTL', default: 0, usage: 'seconds an owner stays live without heartbeat (0: 4 x heartbeat interval)' }),
   flag({ name: 'aliveness-healthcheck-interval', kind: 'int', env: 'HEALTHCHECKINTERVAL', default: 120, usage: 'heartbeat interval in seconds' }),
   flag({ name: 'aliveness-healthcheck-scrub-interval', kind: 'int', env: 'HEALTHCHECKSCRUBINTERVAL', default: 600, usage: 'reaper interval in seconds' }),
@@ -70,10 +71,21 @@ export const vpnFlags: FlagSpec[] = [
   flag({ name: 'mtu', kind: 'int', env: 'EDGEVPNMTU', default: 1200, usage: 'interface MTU' }),
   flag({ name: 'packet-mtu', kind: 'int', env: 'EDGEVPNPACKETMTU', default: 1420, usage: 'largest packet read from the interface' }),
   flag({ name: 'tun-offload', kind: 'bool', env: 'EDGEVPNTUNOFFLOAD', default: true, usage: 'carry TCP segmentation offload packets whole between nodes of this port (/edgevpn-ts/vpn/1.1.0)' }),
+  flag({ name: 'vpn-fast', kind: 'bool', env: 'EDGEVPNFAST', default: true, usage: 'send to directly connected nodes of this port over a plain TCP socket with AES-256-GCM, keys agreed over libp2p (/edgevpn-ts/vpn-fast/1.0.0)' }),
+  flag({ name: 'vpn-fast-port', kind: 'int', env: 'EDGEVPNFASTPORT', default: 0, usage: 'TCP port of the fast data channel (0: any free port)' }),
   flag({ name: 'bootstrap-iface', kind: 'bool', env: 'EDGEVPNBOOTSTRAPIFACE', default: true, usage: 'configure the interface address, MTU and link state' }),
   flag({ name: 'channel-buffer-size', kind: 'int', env: 'EDGEVPNCHANNELBUFFERSIZE', default: 0, usage: 'accepted for compatibility' }),
   flag({ name: 'concurrency', kind: 'int', default: 0, usage: 'accepted for compatibility' }),
-  flag({ name: 'static-peertable', kind: 'strings', env: 'EDGEVPNSTATICPEERTABLE', default: [], usage: 'ip:peerid entries that replace the ledger for routing and admission' })
+  flag({ name: 'static-peertable', kind: 'strings', env: 'EDGEVPNSTATICPEERTABLE', default: [], usage: 'ip:peerid entries that replace the ledger for routing and admission' }),
+  flag({ name: 'vpn-queue-packets', kind: 'int', env: 'EDGEVPNQUEUEPACKETS', default: 256, usage: 'packets queued per peer before new ones are dropped' }),
+  flag({ name: 'vpn-queue-bytes', kind: 'int', env: 'EDGEVPNQUEUEBYTES', default: 512 * 1024, usage: 'bytes queued per peer before new packets are dropped' })
+]
+
+/** Access to the HTTP API (not in Go edgevpn), read by the commands that serve it. */
+export const apiAccessFlags: FlagSpec[] = [
+  flag({ name: 'api-token', kind: 'string', env: 'EDGEVPNAPITOKEN', default: '', usage: 'bearer token every API request but /healthz must carry (visible in ps: prefer the variable or --api-token-file)' }),
+  flag({ name: 'api-token-file', kind: 'string', env: 'EDGEVPNAPITOKENFILE', default: '', usage: 'file holding the API bearer token' }),
+  flag({ name: 'api-max-body-size', kind: 'int', env: 'EDGEVPNAPIMAXBODY', default: 1024 * 1024, usage: 'largest API request body in bytes' })
 ]
 
 export const trustZoneFlags: FlagSpec[] = [
@@ -86,4 +98,4 @@ export const trustZoneFlags: FlagSpec[] = [
 ]
 
 /** Everything `CommonFlags` holds in Go: accepted by every node command. */
-export const commonFlags: FlagSpec[] = [...networkFlags, ...hostFlags, ...ledgerFlags, ...vpnFlags, ...trustZoneFlags]
+export const commonFlags: FlagSpec[] = [...networkFlags, ...hostFlags, ...ledgerFlags, ...vpnFlags, ...trustZoneFlags, ...apiAccessFlags]

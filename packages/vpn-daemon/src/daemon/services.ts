@@ -2,9 +2,11 @@
  * Starting the services a command runs on top of an {@link EdgeNode}, from the command line:
  * the VPN, the DNS server and the HTTP API. Each returns its stop function.
  */
+import { readFile } from 'node:fs/promises'
 import { createDnsServer } from '@edgevpn/dns'
 import { AnnouncingLedgerWriter, createApiServer } from '../api/index.js'
 import { parseGoDuration } from '../cli/go-values.js'
+import { UsageError } from '../cli/usage-error.js'
 import { createVpnService } from '../vpn/index.js'
 import { VERSION } from '../version.js'
 import { dnsRecords, nodeView, vpnMetrics } from './api-adapters.js'
@@ -23,10 +25,14 @@ export async function startVpn (node: EdgeNode, flags: ParsedFlags, address: str
     mtu: flags.int('mtu'),
     packetMtu: flags.int('packet-mtu'),
     offload: flags.bool('tun-offload'),
+    fast: flags.bool('vpn-fast'),
+    fastPort: flags.int('vpn-fast-port'),
     timeout: parseGoDuration(flags.string('timeout'), '--timeout'),
     router: flags.string('router') === '' ? undefined : flags.string('router'),
     staticPeerTable: flags.strings('static-peertable'),
     announceInterval: flags.int('ledger-announce-interval') * 1000,
+    maxQueuedPackets: flags.int('vpn-queue-packets'),
+    maxQueuedBytes: flags.int('vpn-queue-bytes'),
     version: VERSION
   })
 }
@@ -53,11 +59,40 @@ export async function startDns (node: EdgeNode, options: DnsOptions, logger: Log
   return async () => { await server.stop() }
 }
 
-export async function startApi (node: EdgeNode, listen: string, logger: Logger, vpn?: VpnService): Promise<Stop> {
+export interface ApiOptions {
+  listen: string
+  /** See `ApiServerInit.token`. */
+  token?: string
+  maxBodyBytes: number
+}
+
+/**
+ * The API options of `--api-token`, `--api-token-file` and `--api-max-body-size`.
+ *
+ * @throws UsageError when both token flags are set, the file cannot be read or holds no token
+ */
+export async function apiOptionsFromFlags (flags: ParsedFlags, listen: string): Promise<ApiOptions> {
+  const maxBodyBytes = flags.int('api-max-body-size')
+  if (maxBodyBytes <= 0) throw new UsageError(`--api-max-body-size must be a positive number of bytes, got ${maxBodyBytes}`)
+  const file = flags.string('api-token-file')
+  let token = flags.string('api-token')
+  if (file !== '') {
+    if (token !== '') throw new UsageError('give the API token with --api-token or --api-token-file, not both')
+    try {
+      token = (await readFile(file, 'utf8')).trim()
+    } catch (err) {
+      throw new UsageError(`--api-token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`)
+    }
+    if (token === '') throw new UsageError(`--api-token-file ${file} is empty`)
+  }
+  return { listen, token: token === '' ? undefined : token, maxBodyBytes }
+}
+
+export async function startApi (node: EdgeNode, options: ApiOptions, logger: Logger, vpn?: VpnService): Promise<Stop> {
   const apiLogger = logger.child('api')
   const writer = new AnnouncingLedgerWriter({ ledger: node.ledger, logger: apiLogger })
   const server = createApiServer({
-    listen,
+    ...options,
     ledger: node.ledger,
     node: nodeView(node, vpn),
     writer,

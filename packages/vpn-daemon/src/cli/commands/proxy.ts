@@ -2,7 +2,7 @@
  * `edgevpn proxy`: a node with a local HTTP proxy whose requests leave the mesh through the
  * egress nodes (Go edgevpn `cmd/proxy.go`).
  */
-import { startApi } from '../../daemon/services.js'
+import { apiOptionsFromFlags, startApi } from '../../daemon/services.js'
 import { HttpProxy } from '../../egress/index.js'
 import { announceUser } from '../../services/users.js'
 import { commonFlags } from '../common-flags.js'
@@ -48,7 +48,7 @@ export const proxyCommand: Command = {
         const proxy = new HttpProxy({ libp2p: node.host.libp2p, ledger: node.ledger, logger: logger.child('proxy') }, { listen, deadIntervalMs })
         await proxy.start()
         stops.push(async () => { await proxy.stop() })
-        if (flags.bool('api')) stops.push(await startApi(node, apiListen, logger))
+        if (flags.bool('api')) stops.push(await startApi(node, await apiOptionsFromFlags(flags, apiListen), logger))
         return stops
       } catch (err) {
         // runNode only stops what we return; undo what is running before failing.

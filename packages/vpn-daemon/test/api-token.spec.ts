@@ -1,0 +1,140 @@
+/**
+ * API access control (docs/security.md): with `--api-token` every route but `/healthz` needs the
+ * bearer token or the browser session cookie; without it the API is open, as in Go. Daemon mode
+ * (the shipped systemd unit) puts the API on a unix socket with mode 0600.
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { apiOptionsFromFlags } from '../src/daemon/services.js'
+import { createApiClient, createServiceClient, ApiClientError } from '../src/api/index.js'
+import { apiAccessFlags } from '../src/cli/common-flags.js'
+import { parseFlags } from '../src/cli/flags.js'
+import { UsageError } from '../src/cli/usage-error.js'
+import { rawRequest, startApi, tempDir } from './api-helpers.js'
+import type { ApiFixture } from './api-helpers.js'
+
+const TOKEN = 'tok-7f3a9c1e5b2d4e6f8a0b'
+
+describe('API with a bearer token', () => {
+  let api: ApiFixture
+
+  beforeAll(async () => {
+    api = await startApi('off', '127.0.0.1:0', { token: TOKEN })
+  })
+
+  afterAll(async () => {
+    await api?.stop()
+  })
+
+  it('refuses requests without the token, or with a wrong one, with a 401 JSON error', async () => {
+    const attempts: Array<Record<string, string>> = [{}, { Authorization: 'Bearer wrong' }, { Authorization: `Bearer ${TOKEN}x` }, { Authorization: TOKEN }]
+    for (const headers of attempts) {
+      const response = await rawRequest(api.address, 'GET', '/api/ledger', { headers })
+      expect(response.status, JSON.stringify(headers)).toBe(401)
+      expect(response.body).toBe('{"message":"Unauthorized"}\n')
+      expect(response.headers['www-authenticate']).toMatch(/^Bearer/)
+    }
+  })
+
+  it('refuses writes without the token and leaves the ledger alone', async () => {
+    const response = await rawRequest(api.address, 'PUT', '/api/ledger/b/k/v')
+    expect(response.status).toBe(401)
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect(api.ledger.list('b').size).toBe(0)
+  })
+
+  it('serves requests that carry the token', async () => {
+    const response = await rawRequest(api.address, 'GET', '/api/ledger', { headers: { Authorization: `Bearer ${TOKEN}` } })
+    expect(response.status).toBe(200)
+  })
+
+  it('answers /healthz without the token', async () => {
+    expect((await rawRequest(api.address, 'GET', '/healthz')).status).toBe(200)
+  })
+
+  it('gives the Go-compatible clients an option to send it', async () => {
+    const client = createApiClient({ host: `http://${api.address}`, token: TOKEN })
+    await client.put('roles', 'k', 'v')
+    expect(await createServiceClient({ client }).activeNodes()).toEqual([])
+    await expect(createApiClient({ host: `http://${api.address}` }).getBuckets()).rejects.toThrow(ApiClientError)
+    await expect(createApiClient({ host: `http://${api.address}` }).getBuckets()).rejects.toThrow(/Unauthorized/)
+  })
+
+  it('lets a browser trade ?token= on a dashboard page for an HttpOnly session cookie', async () => {
+    expect((await rawRequest(api.address, 'GET', '/app?token=wrong')).status).toBe(401)
+    const login = await rawRequest(api.address, 'GET', `/app/peers?pretty&token=${TOKEN}`)
+    expect(login.status).toBe(303)
+    expect(login.headers.location).toBe('/app/peers?pretty=')
+    const cookie = String(login.headers['set-cookie'])
+    expect(cookie).toMatch(/HttpOnly/)
+    expect(cookie).toMatch(/SameSite=Strict/)
+    expect(cookie).not.toContain(TOKEN)
+    const session = cookie.split(';')[0]
+    expect((await rawRequest(api.address, 'GET', '/api/summary', { headers: { Cookie: `other=1; ${session}` } })).status).toBe(200)
+    expect((await rawRequest(api.address, 'GET', '/api/summary', { headers: { Cookie: `${session}x` } })).status).toBe(401)
+    // the token only opens a session on dashboard pages, not on API routes
+    expect((await rawRequest(api.address, 'GET', `/api/summary?token=${TOKEN}`)).status).toBe(401)
+  })
+
+  it('never logs the token', () => {
+    expect(api.logs.join('\n')).not.toContain(TOKEN)
+  })
+})
+
+describe('API without a token', () => {
+  it('stays open, as Go\'s is', async () => {
+    const api = await startApi('off', '127.0.0.1:0')
+    try {
+      expect((await rawRequest(api.address, 'GET', '/api/ledger')).status).toBe(200)
+    } finally {
+      await api.stop()
+    }
+  })
+})
+
+describe('API token flags', () => {
+  const options = async (argv: string[]): ReturnType<typeof apiOptionsFromFlags> =>
+    await apiOptionsFromFlags(parseFlags(argv, apiAccessFlags, { env: {} }).flags, '127.0.0.1:0')
+
+  it('reads the token from --api-token or a file, and refuses both at once', async () => {
+    const dir = tempDir()
+    try {
+      const file = join(dir.path, 'token')
+      writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 })
+      expect((await options(['--api-token', TOKEN])).token).toBe(TOKEN)
+      expect((await options(['--api-token-file', file])).token).toBe(TOKEN)
+      expect((await options([])).token).toBeUndefined()
+      await expect(options(['--api-token', TOKEN, '--api-token-file', file])).rejects.toThrow(UsageError)
+      await expect(options(['--api-token-file', join(dir.path, 'missing')])).rejects.toThrow(/ENOENT/)
+      writeFileSync(file, '\n')
+      await expect(options(['--api-token-file', file])).rejects.toThrow(/is empty/)
+      await expect(options(['--api-max-body-size', '0'])).rejects.toThrow(/positive/)
+    } finally {
+      dir.remove()
+    }
+  })
+})
+
+describe('daemon mode', () => {
+  it('the systemd unit puts the API on a unix socket with mode 0600 unless the env file says otherwise', () => {
+    const unit = readFileSync(fileURLToPath(new URL('../systemd/edgevpn@.service', import.meta.url)), 'utf8')
+    const environment = unit.split('\n').filter(line => line.startsWith('Environment=')).flatMap(line => line.slice('Environment='.length).split(' '))
+    expect(environment).toContain('APILISTEN=unix:///run/edgevpn-%i.sock')
+    expect(environment).toContain('APILISTENUNIXMODE=0600')
+    // systemd reads EnvironmentFile= after Environment=, so the user's file wins
+    expect(unit.indexOf('EnvironmentFile=')).toBeGreaterThan(unit.indexOf('Environment=APILISTEN'))
+  })
+
+  it('creates that socket with mode 0600', async () => {
+    const dir = tempDir()
+    const api = await startApi('off', `unix://${join(dir.path, 'api.sock')}`, { env: { APILISTENUNIXMODE: '0600' } })
+    try {
+      expect(statSync(join(dir.path, 'api.sock')).mode & 0o777).toBe(0o600)
+    } finally {
+      await api.stop()
+      dir.remove()
+    }
+  })
+})
