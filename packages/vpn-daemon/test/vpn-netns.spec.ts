@@ -82,7 +82,8 @@ describe.skipIf(skipReason !== undefined)('VPN data plane in network namespaces'
 
   beforeAll(async () => {
     lab = await createNetnsLab({ prefix: 'evtvpn', hosts: 3, subnet: '10.252.0' })
-    nodes = await Promise.all(lab.hosts.map(async (host, i) => startNode(host, { interfaceName: 'evtvpn0', address: `10.1.0.${i + 1}/24` })))
+    // the libp2p protocols; the fast data channel has its own spec (vpn-fast-channel.spec.ts)
+    nodes = await Promise.all(lab.hosts.map(async (host, i) => startNode(host, { interfaceName: 'evtvpn0', address: `10.1.0.${i + 1}/24`, fast: false })))
     await meshUp(nodes)
   }, 120_000)
 

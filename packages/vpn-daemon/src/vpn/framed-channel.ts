@@ -1,4 +1,5 @@
 import { ExponentialBackoff } from '@edgevpn/mesh-core'
+import { onlyRelayed, VPN_STREAM_OPTIONS } from './relayed-links.js'
 import { waitForDrain } from './wait-drain.js'
 import type { PeerTraffic, VpnCounters, DropReason } from './vpn-stats.js'
 import type { Logger } from '@edgevpn/mesh-core'
@@ -23,7 +24,7 @@ export interface FramedChannelInit {
 }
 
 export interface FramedChannelComponents {
-  libp2p: Pick<Libp2p, 'dialProtocol'>
+  libp2p: Pick<Libp2p, 'dialProtocol' | 'getConnections'>
   counters: VpnCounters
   logger: Logger
   /**
@@ -61,6 +62,8 @@ export class FramedChannel {
   readonly #backoff: ExponentialBackoff
   #state: ChannelState = 'idle'
   #stream: Stream | undefined
+  /** Whether the stream was opened when the peer was reachable only through a relay. */
+  #relayed = false
   #draining = false
   #retryAt = 0
   #queue: QueuedFrames[] = []
@@ -116,6 +119,29 @@ export class FramedChannel {
     }
   }
 
+  /**
+   * Moves a stream on a relayed connection to a direct one (call when a direct connection to the
+   * peer opened): the new stream takes the next pushes and the old one closes once its buffered
+   * frames are written, so flows only see a path change.
+   */
+  preferDirect (): void {
+    const old = this.#stream
+    if (this.#state !== 'open' || old === undefined || !this.#relayed) return
+    const { libp2p, logger } = this.#components
+    libp2p.dialProtocol(this.#peer, this.#protocol, { ...VPN_STREAM_OPTIONS, signal: AbortSignal.timeout(this.#timeout) }).then(stream => {
+      // another move won, or the old stream is mid-drain: a later direct connection tries again
+      if (this.#stream !== old || this.#draining) {
+        stream.abort(new Error('the channel changed meanwhile'))
+        return
+      }
+      this.#adopt(stream)
+      logger.info('VPN stream moved to a direct connection', { peer: this.#peer.toString(), protocol: this.#protocol })
+      void old.close().catch(err => { old.abort(err) })
+    }, err => {
+      logger.debug('cannot move the VPN stream to a direct connection', { peer: this.#peer.toString(), error: err })
+    })
+  }
+
   /** Closes the stream; later pushes are dropped. */
   close (): void {
     this.#state = 'closed'
@@ -128,15 +154,14 @@ export class FramedChannel {
   #open (): void {
     this.#state = 'opening'
     const { libp2p, logger } = this.#components
-    libp2p.dialProtocol(this.#peer, this.#protocol, { signal: AbortSignal.timeout(this.#timeout) }).then(stream => {
+    libp2p.dialProtocol(this.#peer, this.#protocol, { ...VPN_STREAM_OPTIONS, signal: AbortSignal.timeout(this.#timeout) }).then(stream => {
       if (this.#state === 'closed') {
         stream.abort(new Error('VPN stopped'))
         return
       }
       this.#state = 'open'
-      this.#stream = stream
       this.#backoff.reset()
-      stream.addEventListener('close', event => { this.#failed(stream, event.error) }, { once: true })
+      this.#adopt(stream)
       this.#flush()
     }, err => {
       if (this.#state === 'closed') return
@@ -151,6 +176,12 @@ export class FramedChannel {
       this.#retryLater()
       this.#dropQueue('peer-unreachable')
     })
+  }
+
+  #adopt (stream: Stream): void {
+    this.#stream = stream
+    this.#relayed = onlyRelayed(this.#components.libp2p, this.#peer)
+    stream.addEventListener('close', event => { this.#failed(stream, event.error) }, { once: true })
   }
 
   /** The stream closed: for good after {@link close}, else it is reopened on a later push. */

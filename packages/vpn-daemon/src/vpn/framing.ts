@@ -57,16 +57,17 @@ export interface PacketRun {
  *
  * @throws RangeError when a unit is empty or longer than the format allows
  */
-export function encodeFrames (source: Uint8Array, spans: Int32Array, count: number, format: FrameFormat = FRAMED_PACKETS): Uint8Array {
-  return encodeFrameRuns([{ bytes: source, spans, count }], format)
+export function encodeFrames (source: Uint8Array, spans: Int32Array, count: number, format: FrameFormat = FRAMED_PACKETS, scratch?: Uint8Array): Uint8Array {
+  return encodeFrameRuns([{ bytes: source, spans, count }], format, scratch)
 }
 
 /**
- * Frames the units of several runs, in order, into one new buffer.
+ * Frames the units of several runs, in order, into one new buffer, or into the start of
+ * `scratch` when it is large enough (the result is then a view of it).
  *
  * @throws RangeError when a unit is empty or longer than the format allows
  */
-export function encodeFrameRuns (runs: readonly PacketRun[], format: FrameFormat = FRAMED_PACKETS): Uint8Array {
+export function encodeFrameRuns (runs: readonly PacketRun[], format: FrameFormat = FRAMED_PACKETS, scratch?: Uint8Array): Uint8Array {
   const { prefixBytes, maxBodyBytes } = format
   let size = 0
   for (const { spans, count } of runs) {
@@ -76,7 +77,7 @@ export function encodeFrameRuns (runs: readonly PacketRun[], format: FrameFormat
       size += prefixBytes + length
     }
   }
-  const frames = new Uint8Array(size)
+  const frames = scratch !== undefined && scratch.length >= size ? scratch.subarray(0, size) : new Uint8Array(size)
   let offset = 0
   for (const { bytes, spans, count } of runs) {
     for (let i = 0; i < count; i++) {

@@ -1,4 +1,5 @@
 import { GO_VPN_PROTOCOL } from './protocols.js'
+import { VPN_STREAM_OPTIONS } from './relayed-links.js'
 import type { PeerTraffic, VpnCounters } from './vpn-stats.js'
 import type { Logger } from '@edgevpn/mesh-core'
 import type { Libp2p, PeerId } from '@libp2p/interface'
@@ -57,7 +58,7 @@ export class GoStreamSender {
     const { libp2p, counters, logger } = this.#components
     let stream
     try {
-      stream = await libp2p.dialProtocol(peer, GO_VPN_PROTOCOL, { signal: AbortSignal.timeout(this.#timeout) })
+      stream = await libp2p.dialProtocol(peer, GO_VPN_PROTOCOL, { ...VPN_STREAM_OPTIONS, signal: AbortSignal.timeout(this.#timeout) })
     } catch (err) {
       counters.drop('peer-unreachable')
       logger.debug('cannot open a stream', { peer: peer.toString(), protocol: GO_VPN_PROTOCOL, error: err })

@@ -1,8 +1,9 @@
 import { TunError } from '@edgevpn/tun'
 import { checkIpPacket } from './ip-packet.js'
-import { IP_PACKETS, PacketSplitter } from './packet-splitter.js'
+import { IP_PACKETS, PacketSplitter, StreamFormatError } from './packet-splitter.js'
 import { VNET_HDR_BYTES } from './vnet-header.js'
 import type { InboundGate } from './inbound-gate.js'
+import type { SourceGuard } from './source-guard.js'
 import type { UnitFormat } from './packet-splitter.js'
 import type { VpnCounters } from './vpn-stats.js'
 import type { Logger } from '@edgevpn/mesh-core'
@@ -14,6 +15,8 @@ export type PacketSink = Pick<TunDevice, 'write'>
 
 export interface InboundStreamsComponents {
   gate: InboundGate
+  /** Refuses packets whose source address the sending peer does not own. */
+  sourceGuard: Pick<SourceGuard, 'allows'>
   counters: VpnCounters
   sink: PacketSink
   logger: Logger
@@ -62,30 +65,24 @@ export class InboundStreams {
     return async (stream: Stream, connection: Connection) => { await this.#receive(stream, connection, format, units) }
   }
 
-  /** Resets every open inbound stream. */
-  close (): void {
-    this.#stopWatching()
-    for (const stream of this.#open.keys()) stream.abort(new Error('VPN stopped'))
-    this.#open.clear()
-  }
-
-  async #receive (stream: Stream, connection: Connection, format: UnitFormat, units: InboundUnits): Promise<void> {
-    const { gate, counters, sink, logger } = this.#components
-    const peer = connection.remotePeer.toString()
-    if (!gate.allows(peer)) {
-      counters.refusedStreams++
-      logger.debug('refused data-plane stream from a non-member', { peer, protocol: stream.protocol })
-      stream.abort(new NotAMemberError(`peer ${peer} is not a member of the VPN`))
-      return
-    }
+  /**
+   * Where the units received from `peer` go, one call per unit (a plain IP packet, or a virtio
+   * header and a packet for `offload`): each is checked and written to the sink, and counted.
+   * The unit may be reused once the call returns. Every data-plane receive path uses it.
+   */
+  unitSink (peer: string, units: InboundUnits): (unit: Uint8Array) => void {
+    const { counters, sink, sourceGuard } = this.#components
     const traffic = counters.peer(peer)
-    const splitter = new PacketSplitter(format)
     const headerBytes = units === 'offload' ? VNET_HDR_BYTES : 0
     const prefixed = this.#prefixed
-    const deliver = (unit: Uint8Array): void => {
+    return (unit: Uint8Array): void => {
       const length = unit.length - headerBytes
       if (typeof checkIpPacket(unit, headerBytes, length) === 'string') {
         counters.drop('inbound-malformed')
+        return
+      }
+      if (!sourceGuard.allows(peer, unit, headerBytes, length)) {
+        counters.drop('spoofed-source')
         return
       }
       let written: boolean
@@ -107,6 +104,26 @@ export class InboundStreams {
       if (written) counters.received(traffic, 1, length)
       else counters.drop('tun-full')
     }
+  }
+
+  /** Resets every open inbound stream. */
+  close (): void {
+    this.#stopWatching()
+    for (const stream of this.#open.keys()) stream.abort(new Error('VPN stopped'))
+    this.#open.clear()
+  }
+
+  async #receive (stream: Stream, connection: Connection, format: UnitFormat, units: InboundUnits): Promise<void> {
+    const { gate, counters, logger } = this.#components
+    const peer = connection.remotePeer.toString()
+    if (!gate.allows(peer)) {
+      counters.refusedStreams++
+      logger.debug('refused data-plane stream from a non-member', { peer, protocol: stream.protocol })
+      stream.abort(new NotAMemberError(`peer ${peer} is not a member of the VPN`))
+      return
+    }
+    const splitter = new PacketSplitter(format)
+    const deliver = this.unitSink(peer, units)
     this.#open.set(stream, peer)
     try {
       for await (const chunk of stream) splitter.push(chunk, deliver)
@@ -114,6 +131,8 @@ export class InboundStreams {
       if (splitter.pendingBytes > 0) counters.drop('inbound-malformed')
       await stream.close()
     } catch (err) {
+      // the rest of a stream that broke its framing cannot be trusted: one malformed unit
+      if (err instanceof StreamFormatError) counters.drop('inbound-malformed')
       logger.debug('data-plane stream failed', { peer, protocol: stream.protocol, error: err })
       stream.abort(err instanceof Error ? err : new Error(String(err)))
     } finally {

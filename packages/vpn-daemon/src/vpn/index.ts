@@ -5,7 +5,9 @@
  * destination in the ledger's `machines` bucket. Peers speak Go edgevpn's `/edgevpn/0.1` (one
  * stream per packet) or, between TypeScript nodes, `/edgevpn-ts/vpn/1.0.0` (one long-lived
  * stream per peer carrying length-prefixed packets, batched per send) and `/edgevpn-ts/vpn/1.1.0`
- * (the same for TUN offload units: 64 KiB TCP super-packets with their virtio header).
+ * (the same for TUN offload units: 64 KiB TCP super-packets with their virtio header). On a direct
+ * connection, `/edgevpn-ts/vpn-fast/1.0.0` agrees on keys for a plain TCP socket that carries the
+ * offload units in AES-256-GCM records, cheaper than TCP + noise + yamux.
  *
  * @example
  *
@@ -30,7 +32,20 @@ export type { VpnService, VpnServiceComponents } from './vpn-service.js'
 export { resolveVpnInit } from './vpn-init.js'
 export type { VpnServiceInit, ResolvedVpnInit } from './vpn-init.js'
 export { VpnConfigError } from './vpn-config-error.js'
-export { GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from './protocols.js'
+export { GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL, FAST_VPN_PROTOCOL } from './protocols.js'
+export { FastListener } from './fast-listener.js'
+export type { FastListenerInit, FastListenerComponents } from './fast-listener.js'
+export { FastSender } from './fast-sender.js'
+export type { FastSenderInit, FastSenderComponents } from './fast-sender.js'
+export {
+  deriveSessionKeys, encodeHello, verifyHello, encodeAck, verifyAck, helloSessionId, randomSecret, randomSessionId,
+  RecordSealer, RecordOpener, FastRecordError, FAST_ACK_BYTES, FAST_HELLO_BYTES, FAST_SECRET_BYTES, FAST_SESSION_ID_BYTES, MAX_RECORD_PLAINTEXT
+} from './fast-crypto.js'
+export type { FastSessionKeys } from './fast-crypto.js'
+export {
+  encodeOffer, decodeOffer, encodeAnswer, decodeAnswer, readMessage, FastNegotiationError, FAST_OFFER_BYTES, FAST_ANSWER_BYTES
+} from './fast-negotiation.js'
+export type { FastAnswer } from './fast-negotiation.js'
 export { DROP_REASONS, VpnCounters } from './vpn-stats.js'
 export type { DropReason, PeerTraffic, TrafficCounters, VpnStats } from './vpn-stats.js'
 export { parseStaticPeerTable } from './static-peer-table.js'
@@ -38,6 +53,8 @@ export { Router } from './router.js'
 export type { RouterInit } from './router.js'
 export { MachineDirectory } from './machine-directory.js'
 export { InboundGate } from './inbound-gate.js'
+export { createSourceGuard } from './source-guard.js'
+export type { SourceGuard, SourceGuardInit } from './source-guard.js'
 export { InboundStreams, NotAMemberError } from './inbound-streams.js'
 export type { InboundStreamsComponents, InboundStreamsInit, InboundUnits, PacketSink } from './inbound-streams.js'
 export { OutboundDispatcher } from './outbound-dispatcher.js'

@@ -1,8 +1,10 @@
+import { FastSender } from './fast-sender.js'
 import { FramedChannel } from './framed-channel.js'
 import { encodeFrameRuns, encodeFrames, FRAMED_PACKETS, OFFLOAD_FRAMES } from './framing.js'
 import { GoStreamSender } from './go-stream-sender.js'
 import { PacketSplitter } from './packet-splitter.js'
-import { FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from './protocols.js'
+import { FAST_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from './protocols.js'
+import { watchDirectConnections } from './relayed-links.js'
 import { segmentOffloadUnit, SegmentationError } from './software-segmentation.js'
 import { isPlainPacket, VNET_HDR_BYTES } from './vnet-header.js'
 import type { FramedChannelInit } from './framed-channel.js'
@@ -36,17 +38,23 @@ export interface OutboundDispatcherInit extends FramedChannelInit, GoStreamSende
    * tried again, in ms. @default 600000
    */
   fallbackMs?: number
+  /**
+   * Whether offload units go over the fast data channel (see fast-sender.ts) to peers that
+   * accept it on a direct connection, the libp2p streams staying the fallback. Needs `vnetHeader`.
+   * @default false
+   */
+  fast?: boolean
 }
 
 export interface OutboundDispatcherComponents {
-  libp2p: Pick<Libp2p, 'dialProtocol' | 'peerStore' | 'addEventListener' | 'removeEventListener'>
+  libp2p: Pick<Libp2p, 'dial' | 'dialProtocol' | 'getConnections' | 'peerStore' | 'addEventListener' | 'removeEventListener'>
   router: Router
   counters: VpnCounters
   logger: Logger
 }
 
 /** How packets reach one peer. */
-type Wire = 'offload' | 'framed' | 'go'
+type Wire = 'fast' | 'offload' | 'framed' | 'go'
 
 /** One destination peer: its counters, its framed streams and the packets of the current batch. */
 interface PeerLink {
@@ -54,10 +62,13 @@ interface PeerLink {
   readonly traffic: PeerTraffic
   /** `/edgevpn-ts/vpn/1.1.0`, only when the batches carry virtio headers. */
   readonly offload: FramedChannel | undefined
+  /** The fast data channel, only with `fast` and virtio headers. */
+  readonly fast: FastSender | undefined
   /** `/edgevpn-ts/vpn/1.0.0`. */
   readonly framed: FramedChannel
   /** Whether identify listed the protocols; undefined until known. */
   offersOffload: boolean | undefined
+  offersFast: boolean | undefined
   offersFramed: boolean | undefined
   /** Until when (ms) the peer is not tried with a protocol it refused. */
   noOffloadUntil: number
@@ -79,6 +90,7 @@ export class OutboundDispatcher {
   readonly #go: GoStreamSender
   readonly #links = new Map<string, PeerLink>()
   readonly #touched: PeerLink[] = []
+  readonly #unwatchDirect: () => void
   readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     const link = this.#links.get(event.detail.peerId.toString())
     if (link !== undefined) learnProtocols(link, event.detail.protocols)
@@ -90,6 +102,12 @@ export class OutboundDispatcher {
     this.#headerBytes = init.vnetHeader === true ? VNET_HDR_BYTES : 0
     this.#go = new GoStreamSender(components, init)
     components.libp2p.addEventListener('peer:identify', this.#onIdentify)
+    this.#unwatchDirect = watchDirectConnections(components.libp2p, peer => {
+      const link = this.#links.get(peer.toString())
+      link?.offload?.preferDirect()
+      link?.framed.preferDirect()
+      link?.fast?.retryNow()
+    })
   }
 
   /** Routes and sends the packets of one read batch; the batch may be reused once it returns. */
@@ -124,7 +142,9 @@ export class OutboundDispatcher {
   /** Closes every framed stream. */
   close (): void {
     this.#components.libp2p.removeEventListener('peer:identify', this.#onIdentify)
+    this.#unwatchDirect()
     for (const link of this.#links.values()) {
+      link.fast?.close()
       link.offload?.close()
       link.framed.close()
     }
@@ -133,7 +153,9 @@ export class OutboundDispatcher {
 
   #send (link: PeerLink, buffer: Uint8Array, now: number): void {
     const wire = this.#wire(link, now)
-    if (wire === 'offload') {
+    if (wire === 'fast') {
+      (link.fast as FastSender).push(buffer, link.spans, link.staged)
+    } else if (wire === 'offload') {
       const ipBytes = spanBytes(link.spans, link.staged) - link.staged * VNET_HDR_BYTES
       const channel = link.offload as FramedChannel
       channel.push(encodeFrames(buffer, link.spans, link.staged, OFFLOAD_FRAMES), link.staged, ipBytes)
@@ -145,7 +167,7 @@ export class OutboundDispatcher {
   }
 
   /** Sends plain IP packets with the framed protocol or Go's. */
-  #sendPlain (link: PeerLink, wire: Exclude<Wire, 'offload'>, runs: readonly PacketRun[]): void {
+  #sendPlain (link: PeerLink, wire: Exclude<Wire, 'offload' | 'fast'>, runs: readonly PacketRun[]): void {
     let packets = 0
     let bytes = 0
     for (const run of runs) {
@@ -159,8 +181,8 @@ export class OutboundDispatcher {
     }
     for (const { bytes: source, spans, count } of runs) {
       for (let i = 0; i < count; i++) {
-        // a copy (a view could be of the read buffer, which is reused before the stream opens)
-        this.#go.send(link.peer, link.traffic, source.slice(spans[2 * i], spans[2 * i] + spans[2 * i + 1]))
+        // a copy (a view could be of the read buffer, which is reused before the stream opens; Buffer's slice() is a view)
+        this.#go.send(link.peer, link.traffic, new Uint8Array(source.subarray(spans[2 * i], spans[2 * i] + spans[2 * i + 1])))
       }
     }
   }
@@ -192,6 +214,11 @@ export class OutboundDispatcher {
   #wire (link: PeerLink, now: number): Wire {
     if (this.#init.wireProtocol === 'go') return 'go'
     // unknown peers (not identified yet) are tried with the newest protocol: a refusal falls back
+    if (link.fast !== undefined && link.offersFast !== false) {
+      if (link.fast.ready) return 'fast'
+      // meanwhile the libp2p streams carry the packets
+      link.fast.start()
+    }
     if (link.offload !== undefined && link.offersOffload !== false && link.noOffloadUntil <= now) return 'offload'
     if (link.offersFramed !== false && link.goOnlyUntil <= now) return 'framed'
     return 'go'
@@ -221,8 +248,12 @@ export class OutboundDispatcher {
       peer,
       traffic,
       offload: this.#headerBytes > 0 ? channel(OFFLOAD_VPN_PROTOCOL, offloadRefused) : undefined,
+      fast: this.#headerBytes > 0 && this.#init.fast === true
+        ? new FastSender({ libp2p, counters, logger }, peer, traffic, { timeout: this.#init.timeout, maxBulkBytes: this.#init.maxQueuedBytes, ...evtlKnobs() })
+        : undefined,
       framed: channel(FRAMED_VPN_PROTOCOL, framedRefused),
       offersOffload: undefined,
+      offersFast: undefined,
       offersFramed: undefined,
       noOffloadUntil: 0,
       goOnlyUntil: 0,
@@ -241,7 +272,7 @@ export class OutboundDispatcher {
   /** Sends offload frames that were waiting for a stream the peer refused as plain packets. */
   #resendPlain (link: PeerLink, pending: Uint8Array[]): void {
     const wire = this.#wire(link, Date.now())
-    if (wire === 'offload') return
+    if (wire === 'offload' || wire === 'fast') return
     const splitter = new PacketSplitter(OFFLOAD_FRAMES)
     for (const frames of pending) {
       splitter.push(frames, unit => { this.#sendPlain(link, wire, this.#plainRuns(unit, Int32Array.of(0, unit.length), 1)) })
@@ -251,6 +282,7 @@ export class OutboundDispatcher {
 
 function learnProtocols (link: PeerLink, protocols: readonly string[]): void {
   link.offersOffload = protocols.includes(OFFLOAD_VPN_PROTOCOL)
+  link.offersFast = protocols.includes(FAST_VPN_PROTOCOL)
   link.offersFramed = protocols.includes(FRAMED_VPN_PROTOCOL)
 }
 
@@ -259,4 +291,13 @@ function spanBytes (spans: Int32Array, count: number): number {
   let bytes = 0
   for (let i = 0; i < count; i++) bytes += spans[2 * i + 1]
   return bytes
+}
+
+// EVTL-TEMP: A/B knobs, removed before hand-in
+function evtlKnobs (): Record<string, number> {
+  const knobs: Record<string, number> = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('EVTL_') && value !== undefined) knobs[name.slice(5)] = Number(value)
+  }
+  return knobs
 }

@@ -12,3 +12,9 @@ export const FRAMED_VPN_PROTOCOL = '/edgevpn-ts/vpn/1.0.0'
  * packet of up to 64 KiB, so TCP GSO super-packets cross the mesh unsegmented.
  */
 export const OFFLOAD_VPN_PROTOCOL = '/edgevpn-ts/vpn/1.1.0'
+
+/**
+ * Negotiates the fast data channel (see fast-listener.ts): keys and a TCP port for a plain socket
+ * carrying AES-256-GCM records of `/edgevpn-ts/vpn/1.1.0` frames, bound to the libp2p session.
+ */
+export const FAST_VPN_PROTOCOL = '/edgevpn-ts/vpn-fast/1.0.0'

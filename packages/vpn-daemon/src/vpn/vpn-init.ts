@@ -32,6 +32,15 @@ export interface VpnServiceInit {
    * `wireProtocol: 'go'`. `packetMtu` does not apply when on. @default true
    */
   offload?: boolean
+  /**
+   * `--vpn-fast`: between nodes of this port on a direct connection, carry offload units over a
+   * plain TCP socket with AES-256-GCM records whose keys are agreed over libp2p
+   * (`/edgevpn-ts/vpn-fast/1.0.0`), instead of TCP + noise + yamux. The libp2p streams remain the
+   * fallback. Needs `offload`. @default true
+   */
+  fast?: boolean
+  /** `--vpn-fast-port`: TCP port of the fast data channel, 0 for any free port. @default 0 */
+  fastPort?: number
   /** Go `--timeout`: how long opening a stream to a peer may take, in ms. @default 15000 */
   timeout?: number
   /**
@@ -75,6 +84,8 @@ export interface ResolvedVpnInit {
   mtu: number
   packetMtu: number
   offload: boolean
+  fast: boolean
+  fastPort: number
   timeout: number
   router?: string
   staticPeerTable?: ReadonlyMap<string, string>
@@ -111,6 +122,9 @@ export function resolveVpnInit (init: VpnServiceInit = {}): ResolvedVpnInit {
   }
   const staticEntries = init.staticPeerTable ?? []
   const wireProtocol = init.wireProtocol ?? 'auto'
+  const offload = (init.offload ?? true) && wireProtocol === 'auto'
+  const fastPort = init.fastPort ?? 0
+  if (!Number.isInteger(fastPort) || fastPort < 0 || fastPort > 65535) throw new VpnConfigError(`--vpn-fast-port must be a port number (0 for any), got ${fastPort}`)
   if (wireProtocol !== 'auto' && wireProtocol !== 'go') throw new VpnConfigError(`wire protocol must be "auto" or "go", got "${String(wireProtocol)}"`)
 
   return {
@@ -121,7 +135,9 @@ export function resolveVpnInit (init: VpnServiceInit = {}): ResolvedVpnInit {
     ipv6Cidr: cidrs.find(cidr => cidr.family === 6)?.cidr,
     mtu,
     packetMtu,
-    offload: (init.offload ?? true) && wireProtocol === 'auto',
+    offload,
+    fast: (init.fast ?? true) && offload,
+    fastPort,
     timeout: positiveInteger('timeout', init.timeout ?? 15_000),
     router,
     staticPeerTable: staticEntries.length > 0 ? parseStaticPeerTable(staticEntries) : undefined,

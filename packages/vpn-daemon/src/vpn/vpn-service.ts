@@ -1,4 +1,5 @@
 import { openTun } from '@edgevpn/tun'
+import { FastListener } from './fast-listener.js'
 import { FRAMED_PACKETS, OFFLOAD_FRAMES } from './framing.js'
 import { InboundGate } from './inbound-gate.js'
 import { InboundStreams } from './inbound-streams.js'
@@ -6,8 +7,10 @@ import { MachineAnnouncer } from './machine-announce.js'
 import { MachineDirectory } from './machine-directory.js'
 import { OutboundDispatcher } from './outbound-dispatcher.js'
 import { IP_PACKETS } from './packet-splitter.js'
-import { FRAMED_VPN_PROTOCOL, GO_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from './protocols.js'
+import { FAST_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, GO_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from './protocols.js'
+import { VPN_STREAM_OPTIONS } from './relayed-links.js'
 import { Router } from './router.js'
+import { createSourceGuard } from './source-guard.js'
 import { resolveVpnInit } from './vpn-init.js'
 import { VpnCounters } from './vpn-stats.js'
 import type { VpnServiceInit } from './vpn-init.js'
@@ -76,16 +79,20 @@ export async function createVpnService (components: VpnServiceComponents, init: 
   const router = new Router({ ledger, machines }, {
     self, localAddresses: config.addresses, router: config.router, staticPeerTable: config.staticPeerTable
   })
-  const inbound = new InboundStreams({ gate: new InboundGate(machines, config.staticPeerTable), counters, sink: tun, logger }, {
+  const sourceGuard = createSourceGuard({ machines }, { staticPeerTable: config.staticPeerTable, router: config.router })
+  const gate = new InboundGate(machines, config.staticPeerTable)
+  const inbound = new InboundStreams({ gate, sourceGuard, counters, sink: tun, logger }, {
     sinkVnetHeader: config.offload
   })
+  const fastListener = config.fast ? new FastListener({ gate, inbound, counters, logger }, { port: config.fastPort }) : undefined
   const outbound = new OutboundDispatcher({ libp2p, router, counters, logger }, {
     wireProtocol: config.wireProtocol,
     timeout: config.timeout,
     maxBatch: config.maxBatch,
     vnetHeader: config.offload,
     maxQueuedPackets: config.maxQueuedPackets,
-    maxQueuedBytes: config.maxQueuedBytes
+    maxQueuedBytes: config.maxQueuedBytes,
+    fast: config.fast
   })
   const announcer = new MachineAnnouncer({ ledger, peerId: self, logger }, {
     addresses: config.addresses, interval: config.announceInterval, version: config.version
@@ -98,21 +105,28 @@ export async function createVpnService (components: VpnServiceComponents, init: 
     await libp2p.unhandle(protocols)
     outbound.close()
     inbound.close()
+    await fastListener?.close()
+    sourceGuard.close()
     router.close()
     machines.close()
     tun.close()
   }
   try {
     await libp2p.handle(GO_VPN_PROTOCOL, inbound.handler(IP_PACKETS), {
-      maxInboundStreams: GO_MAX_INBOUND_STREAMS, maxOutboundStreams: GO_MAX_INBOUND_STREAMS
+      ...VPN_STREAM_OPTIONS, maxInboundStreams: GO_MAX_INBOUND_STREAMS, maxOutboundStreams: GO_MAX_INBOUND_STREAMS
     })
     if (config.wireProtocol === 'auto') {
       protocols.push(FRAMED_VPN_PROTOCOL)
-      await libp2p.handle(FRAMED_VPN_PROTOCOL, inbound.handler(FRAMED_PACKETS))
+      await libp2p.handle(FRAMED_VPN_PROTOCOL, inbound.handler(FRAMED_PACKETS), VPN_STREAM_OPTIONS)
     }
     if (config.offload) {
       protocols.push(OFFLOAD_VPN_PROTOCOL)
-      await libp2p.handle(OFFLOAD_VPN_PROTOCOL, inbound.handler(OFFLOAD_FRAMES, 'offload'))
+      await libp2p.handle(OFFLOAD_VPN_PROTOCOL, inbound.handler(OFFLOAD_FRAMES, 'offload'), VPN_STREAM_OPTIONS)
+    }
+    if (fastListener !== undefined) {
+      await fastListener.start()
+      protocols.push(FAST_VPN_PROTOCOL)
+      await libp2p.handle(FAST_VPN_PROTOCOL, fastListener.handler())
     }
   } catch (err) {
     await teardown()

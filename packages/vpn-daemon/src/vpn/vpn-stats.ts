@@ -14,6 +14,8 @@ export type DropReason =
   | 'local-peer'
   /** the peer's send queue (framed) or in-flight streams (Go protocol) are full */
   | 'queue-full'
+  /** bulk packets that waited in the send queue too long for too long (CoDel) */
+  | 'queue-delay'
   /** no stream could be opened to the peer (recently) */
   | 'peer-unreachable'
   /** the stream failed while the packet was queued or being sent */
@@ -22,10 +24,12 @@ export type DropReason =
   | 'inbound-malformed'
   /** the TUN device's queue towards the kernel was full */
   | 'tun-full'
+  /** received from a member but its source address is not one that member owns */
+  | 'spoofed-source'
 
 export const DROP_REASONS: readonly DropReason[] = [
-  'malformed', 'no-route', 'owner-offline', 'invalid-peer-id', 'local-peer', 'queue-full',
-  'peer-unreachable', 'send-failed', 'inbound-malformed', 'tun-full'
+  'malformed', 'no-route', 'owner-offline', 'invalid-peer-id', 'local-peer', 'queue-full', 'queue-delay',
+  'peer-unreachable', 'send-failed', 'inbound-malformed', 'tun-full', 'spoofed-source'
 ]
 
 export interface TrafficCounters {
@@ -50,6 +54,8 @@ export interface VpnStats {
   drops: Record<DropReason, number>
   /** Inbound streams reset because the remote peer is not a member (inbound gating). */
   refusedStreams: number
+  /** Fast-channel sockets closed for a missing or invalid hello, or for breaking the record format. */
+  rejectedFastSockets: number
 }
 
 function zeroTraffic (): TrafficCounters {
@@ -61,6 +67,7 @@ export class VpnCounters {
   readonly totals: TrafficCounters = zeroTraffic()
   readonly drops = Object.fromEntries(DROP_REASONS.map(reason => [reason, 0])) as Record<DropReason, number>
   refusedStreams = 0
+  rejectedFastSockets = 0
   readonly #peers = new Map<string, PeerTraffic>()
 
   /** The counters of one peer, created on first use. */
@@ -96,7 +103,8 @@ export class VpnCounters {
       totals: { ...this.totals },
       peers: Object.fromEntries([...this.#peers].map(([id, traffic]) => [id, { ...traffic }])),
       drops: { ...this.drops },
-      refusedStreams: this.refusedStreams
+      refusedStreams: this.refusedStreams,
+      rejectedFastSockets: this.rejectedFastSockets
     }
   }
 }

@@ -1,0 +1,258 @@
+import { connect } from 'node:net'
+import { ExponentialBackoff } from '@edgevpn/mesh-core'
+import { VNET_HDR_BYTES } from '@edgevpn/tun'
+import { deriveSessionKeys, encodeHello, FAST_ACK_BYTES, randomSecret, RecordSealer, verifyAck } from './fast-crypto.js'
+import { decodeAnswer, encodeOffer, FAST_ANSWER_BYTES, readMessage } from './fast-negotiation.js'
+import { encodeFrameRuns, OFFLOAD_FRAMES } from './framing.js'
+import { FAST_VPN_PROTOCOL } from './protocols.js'
+import { SendQueue } from './send-queue.js'
+import { setSocketBuffer } from './socket-buffer.js'
+import { isInteractiveUnit } from './traffic-class.js'
+import type { PacketRun } from './framing.js'
+import type { SendQueueInit } from './send-queue.js'
+import type { PeerTraffic, VpnCounters } from './vpn-stats.js'
+import type { Logger } from '@edgevpn/mesh-core'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import type { Socket } from 'node:net'
+
+export interface FastSenderInit extends SendQueueInit {
+  /** How long negotiating and connecting the socket may take, in ms. @default 15000 */
+  timeout: number
+  /**
+   * The socket's kernel send buffer (SO_SNDBUF; the kernel doubles it). Small, so that packets
+   * wait in our {@link SendQueue}, where interactive ones overtake bulk ones and CoDel keeps the
+   * delay low, rather than behind megabytes in the kernel. @default 65536
+   */
+  socketBufferBytes?: number
+  /** Most bytes sealed into one socket write. @default 131072 */
+  maxWriteBytes?: number
+  /** First wait in ms before a failed fast channel is tried again; it doubles up to `maxRetryDelay`. @default 5000 */
+  retryDelay?: number
+  /** @default 300000 */
+  maxRetryDelay?: number
+}
+
+export interface FastSenderComponents {
+  libp2p: Pick<Libp2p, 'dial'>
+  counters: VpnCounters
+  logger: Logger
+}
+
+/** The libp2p connection cannot carry a fast channel; it is not an error worth logging loudly. */
+class NotDirectError extends Error {
+  override name = 'NotDirectError'
+}
+
+type FastState = 'idle' | 'connecting' | 'ready' | 'retry-wait' | 'closed'
+
+/**
+ * The sending side of the fast data channel towards one peer. {@link start} negotiates a session
+ * over `/edgevpn-ts/vpn-fast/1.0.0` on a direct (not relayed) libp2p connection, dials the TCP
+ * port the peer answers at the connection's remote IP, proves the session with a MAC'd hello and
+ * waits for the peer's MAC'd ack; from then on {@link ready} is true and {@link push} seals
+ * offload frames into AES-256-GCM records on the socket. Until then, and after a failure (retried
+ * after a growing delay), the caller keeps using the libp2p streams.
+ */
+export class FastSender {
+  readonly #components: FastSenderComponents
+  readonly #peer: PeerId
+  readonly #traffic: PeerTraffic
+  readonly #timeout: number
+  readonly #socketBufferBytes: number
+  readonly #maxWriteBytes: number
+  readonly #backoff: ExponentialBackoff
+  readonly #queue: SendQueue
+  #state: FastState = 'idle'
+  #retryAt = 0
+  #socket: Socket | undefined
+  #sealer: RecordSealer | undefined
+  /** Where queued units are framed before sealing; grows to the largest write. */
+  #scratch: Uint8Array = new Uint8Array(0)
+  readonly #flush = (): void => { this.#sendQueued() }
+
+  constructor (components: FastSenderComponents, peer: PeerId, traffic: PeerTraffic, init: FastSenderInit) {
+    this.#components = components
+    this.#peer = peer
+    this.#traffic = traffic
+    this.#timeout = init.timeout
+    this.#socketBufferBytes = init.socketBufferBytes ?? 64 * 1024
+    this.#maxWriteBytes = init.maxWriteBytes ?? 128 * 1024
+    this.#queue = new SendQueue({
+      now: () => performance.now(),
+      onDelayDrop: () => { components.counters.drop('queue-delay') }
+    }, init)
+    this.#backoff = new ExponentialBackoff({
+      initialInterval: init.retryDelay ?? 5000,
+      maxInterval: init.maxRetryDelay ?? 300_000,
+      randomizationFactor: 0.2
+    })
+  }
+
+  /** Whether {@link push} sends on the fast socket. */
+  get ready (): boolean {
+    return this.#state === 'ready'
+  }
+
+  /** Sets the channel up unless it is ready, being set up, or waiting to retry. */
+  start (): void {
+    if (this.#state === 'idle' || (this.#state === 'retry-wait' && Date.now() >= this.#retryAt)) {
+      this.#state = 'connecting'
+      this.#connect().catch(err => { this.#failed(err) })
+    }
+  }
+
+  /** Lets the next {@link start} try again at once (e.g. a direct connection appeared). */
+  retryNow (): void {
+    if (this.#state === 'retry-wait') this.#retryAt = 0
+  }
+
+  /**
+   * Queues `count` offload units (virtio header + packet), unit `i` being
+   * `source[spans[2i], spans[2i] + spans[2i + 1])`, and sends what the socket takes. Only while
+   * {@link ready}. `source` is only read during the call.
+   */
+  push (source: Uint8Array, spans: Int32Array, count: number): void {
+    let refused = 0
+    for (let i = 0; i < count; i++) {
+      const offset = spans[2 * i]
+      const length = spans[2 * i + 1]
+      const interactive = isInteractiveUnit(source, offset, length, VNET_HDR_BYTES)
+      // a copy: `source` is usually the device's reused read buffer (a Buffer, whose slice() is a view)
+      if (!this.#queue.enqueue(new Uint8Array(source.subarray(offset, offset + length)), interactive)) refused++
+    }
+    if (refused > 0) this.#components.counters.drop('queue-full', refused)
+    this.#sendQueued()
+  }
+
+  close (): void {
+    this.#state = 'closed'
+    this.#socket?.destroy()
+    this.#socket = undefined
+    this.#discardQueued()
+  }
+
+  /** Seals queued units into the socket until it is backed up; 'drain' calls it again. */
+  #sendQueued (): void {
+    const socket = this.#socket
+    if (socket === undefined || this.#sealer === undefined) return
+    while (!socket.writableNeedDrain && this.#queue.length > 0) {
+      const runs: PacketRun[] = []
+      let bytes = 0
+      for (let unit = this.#queue.dequeue(); unit !== undefined; unit = bytes < this.#maxWriteBytes ? this.#queue.dequeue() : undefined) {
+        runs.push({ bytes: unit, spans: Int32Array.of(0, unit.length), count: 1 })
+        bytes += unit.length
+      }
+      if (runs.length === 0) return
+      const frames = encodeFrameRuns(runs, OFFLOAD_FRAMES, this.#scratch)
+      if (frames.buffer !== this.#scratch.buffer) this.#scratch = frames
+      socket.cork()
+      for (const record of this.#sealer.seal(frames)) socket.write(record)
+      socket.uncork()
+      this.#components.counters.sent(this.#traffic, runs.length, bytes - runs.length * VNET_HDR_BYTES)
+      this.#traffic.protocol = FAST_VPN_PROTOCOL
+    }
+  }
+
+  /** Drops the queued units: the socket that would have sent them is gone. */
+  #discardQueued (): void {
+    const queued = this.#queue.clear()
+    if (queued > 0) this.#components.counters.drop('send-failed', queued)
+  }
+
+  async #connect (): Promise<void> {
+    const signal = AbortSignal.timeout(this.#timeout)
+    const connection = await this.#components.libp2p.dial(this.#peer, { signal })
+    const host = directRemoteIp(connection)
+    const stream = await connection.newStream(FAST_VPN_PROTOCOL, { signal })
+    const secret = randomSecret()
+    stream.send(encodeOffer(secret))
+    const answer = decodeAnswer(await readMessage(stream, FAST_ANSWER_BYTES))
+    await stream.close()
+    const keys = deriveSessionKeys(secret, answer.secret, answer.sessionId)
+
+    const socket = connect({ host, port: answer.port, noDelay: true })
+    const abort = (): void => { socket.destroy(signal.reason) }
+    signal.addEventListener('abort', abort, { once: true })
+    try {
+      socket.write(encodeHello(keys, answer.sessionId))
+      const ack = await readAck(socket)
+      if (!verifyAck(keys, answer.sessionId, ack)) throw new Error('the fast-channel ack does not prove the session')
+    } catch (err) {
+      socket.destroy()
+      throw err
+    } finally {
+      signal.removeEventListener('abort', abort)
+    }
+    if (this.#state === 'closed') {
+      socket.destroy()
+      return
+    }
+    setSocketBuffer(socket, 'send', this.#socketBufferBytes)
+    this.#socket = socket
+    this.#sealer = new RecordSealer(keys.data)
+    this.#state = 'ready'
+    this.#backoff.reset()
+    // the listener never sends after its ack; anything more is ignored
+    socket.on('data', () => {})
+    socket.on('drain', this.#flush)
+    socket.on('error', () => {
+      // 'close' follows
+    })
+    socket.once('close', () => {
+      if (this.#socket !== socket) return
+      this.#socket = undefined
+      this.#discardQueued()
+      this.#failed(new Error('the fast-channel socket closed'))
+    })
+    this.#components.logger.info('fast channel up', { peer: this.#peer.toString(), address: `${host}:${answer.port}` })
+  }
+
+  #failed (err: unknown): void {
+    if (this.#state === 'closed') return
+    this.#state = 'retry-wait'
+    this.#retryAt = Date.now() + this.#backoff.next()
+    const level = err instanceof NotDirectError || (err as Error).name === 'UnsupportedProtocolError' ? 'debug' : 'info'
+    this.#components.logger[level]('no fast channel, packets go over libp2p', { peer: this.#peer.toString(), error: err })
+  }
+}
+
+/**
+ * The IP of the peer on a direct connection, which its fast socket is dialed at.
+ *
+ * @throws NotDirectError for relayed connections or non-IP addresses
+ */
+function directRemoteIp (connection: Connection): string {
+  const components = connection.remoteAddr.getComponents()
+  if (connection.limits !== undefined || components.some(component => component.name === 'p2p-circuit')) {
+    throw new NotDirectError('the connection is relayed')
+  }
+  const ip = components.find(component => component.name === 'ip4' || component.name === 'ip6')?.value
+  if (ip === undefined) throw new NotDirectError(`no IP address in ${connection.remoteAddr.toString()}`)
+  return ip
+}
+
+/** The first {@link FAST_ACK_BYTES} bytes the socket receives. */
+async function readAck (socket: Socket): Promise<Buffer> {
+  return await new Promise<Buffer>((resolve, reject) => {
+    let received = Buffer.alloc(0)
+    const onData = (chunk: Buffer): void => {
+      received = Buffer.concat([received, chunk])
+      if (received.length < FAST_ACK_BYTES) return
+      cleanup()
+      resolve(received.subarray(0, FAST_ACK_BYTES))
+    }
+    const onError = (err: Error): void => {
+      cleanup()
+      reject(err)
+    }
+    const onClose = (): void => { onError(new Error('the fast-channel socket closed before the ack')) }
+    const cleanup = (): void => {
+      socket.off('data', onData)
+      socket.off('error', onError)
+      socket.off('close', onClose)
+    }
+    socket.on('data', onData)
+    socket.once('error', onError)
+    socket.once('close', onClose)
+  })
+}
