@@ -6,7 +6,7 @@ export default defineConfig({
     conditions: ['source']
   },
   test: {
-    include: ['packages/*/test/**/*.spec.ts', 'test/**/*.spec.ts'],
+    include: ['packages/*/test/**/*.spec.ts', 'bench/test/**/*.spec.ts', 'test/**/*.spec.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Multi-process and network-namespace tests share the machine; run files one at a time.

@@ -13,10 +13,11 @@ import { fileURLToPath } from 'node:url'
 import { createDnsServer } from '@edgevpn/dns'
 import { Ledger } from '@edgevpn/ledger'
 import { ensureCommands } from './lib/debian.js'
+import { flagValue } from './lib/flags.js'
 import type { ChildProcess } from 'node:child_process'
 
-const seconds = Number(argValue('--seconds') ?? 8)
-const machines = Number(argValue('--machines') ?? 100)
+const seconds = Number(flagValue(process.argv, '--seconds') ?? 8)
+const machines = Number(flagValue(process.argv, '--machines') ?? 100)
 const address = (i: number): string => `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`
 const hostname = (i: number): string => `node-${i}`
 
@@ -104,11 +105,6 @@ async function firstLine (child: ChildProcess): Promise<string> {
     })
     child.once('exit', (code) => { reject(new Error(`server exited with ${code}`)) })
   })
-}
-
-function argValue (name: string): string | undefined {
-  const index = process.argv.indexOf(name)
-  return index === -1 ? undefined : process.argv[index + 1]
 }
 
 const run = process.argv.includes('--serve') ? serve : main

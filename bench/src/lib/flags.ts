@@ -1,0 +1,60 @@
+/** Command-line flags of the benchmarks. */
+
+/** A flag given wrong; the message names the flag and what is expected. */
+export class BenchFlagError extends Error {
+  override name = 'BenchFlagError'
+}
+
+/** The word after `name` in `argv`, or `undefined` when the flag is absent. */
+export function flagValue (argv: readonly string[], name: string): string | undefined {
+  const at = argv.indexOf(name)
+  return at === -1 ? undefined : argv[at + 1]
+}
+
+export interface BenchOptions {
+  /** Seconds per iperf3 run. */
+  seconds: number
+  /** Contenders to measure (the raw link always is). */
+  contenders: string[]
+  /** Ledger mesh sizes; empty with `--skip-ledger`. */
+  ledgerSizes: number[]
+  ledgerWrites: number
+  ledgerIdleSeconds: number
+}
+
+/**
+ * Reads `npm run bench` flags: `--seconds N`, `--only a,b`, `--skip-ledger`, `--quick` (3-second
+ * iperf3 runs, ledger at 10 nodes only with fewer writes and a shorter idle window).
+ *
+ * @param argv - the flags, without node and script
+ * @param known - contender names `--only` may pick from, in run order
+ * @throws BenchFlagError on an unknown flag or a bad value
+ */
+export function parseBenchOptions (argv: readonly string[], known: readonly string[]): BenchOptions {
+  const valued = new Set(['--seconds', '--only'])
+  const switches = new Set(['--skip-ledger', '--quick'])
+  for (let i = 0; i < argv.length; i++) {
+    if (valued.has(argv[i])) {
+      if (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) throw new BenchFlagError(`${argv[i]} needs a value`)
+      i++
+    } else if (!switches.has(argv[i])) {
+      throw new BenchFlagError(`unknown flag ${argv[i]} (flags: --seconds N, --only ${known.join(',')}, --skip-ledger, --quick)`)
+    }
+  }
+  const quick = argv.includes('--quick')
+  const secondsText = flagValue(argv, '--seconds')
+  const seconds = secondsText === undefined ? (quick ? 3 : 10) : Number(secondsText)
+  if (!Number.isInteger(seconds) || seconds < 2 || seconds > 600) throw new BenchFlagError(`--seconds must be a whole number from 2 to 600, not ${secondsText}`)
+  const onlyText = flagValue(argv, '--only')
+  const picked = onlyText?.split(',').map(name => name.trim()).filter(name => name !== '')
+  const unknown = picked?.filter(name => !known.includes(name)) ?? []
+  if (unknown.length > 0) throw new BenchFlagError(`--only: unknown contender ${unknown.join(', ')} (known: ${known.join(', ')})`)
+  if (picked?.length === 0) throw new BenchFlagError('--only needs at least one contender')
+  return {
+    seconds,
+    contenders: known.filter(name => picked === undefined || picked.includes(name)),
+    ledgerSizes: argv.includes('--skip-ledger') ? [] : quick ? [10] : [10, 50],
+    ledgerWrites: quick ? 5 : 10,
+    ledgerIdleSeconds: quick ? 5 : 20
+  }
+}
