@@ -9,6 +9,7 @@ declare -A wanted=(
   [dig]=dnsutils
   [ping]=iputils-ping
   [chromium]=chromium
+  [iptables]=iptables
 )
 
 missing=()

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { heartbeat, newPeerId, rawRequest, startApi } from './api-helpers.js'
 import type { ApiFixture } from './api-helpers.js'
-import type { DataPlaneStats, GossipStats } from '../src/api/index.js'
+import type { DataPlaneStats, GossipStats, Libp2pStats, RuntimeStats } from '../src/api/index.js'
 import type { PeerState } from '@edgevpn/mesh-core'
 
 function peer (id: string, link: PeerState['link']): PeerState {
-  return { id, discoveredVia: 'mdns', connected: link !== 'none', link, firstSeen: 0, lastSeen: 0 }
+  return { id, discoveredVia: 'mdns', connected: link !== 'none', link, path: link, firstSeen: 0, lastSeen: 0 }
 }
 
 /** The samples of a Prometheus text body: `name{labels}` → value. */
@@ -72,6 +72,25 @@ describe('GET /metrics and /healthz', () => {
       if (line.startsWith('# TYPE ')) family = line.split(' ')[2]
       else if (!line.startsWith('# HELP ')) expect(line.startsWith(family)).toBe(true)
     }
+  })
+
+  it('adds the libp2p connections, streams by protocol and process figures of its sources', async () => {
+    const libp2p: Libp2pStats = { connections: 3, streams: new Map([['/meshsub/1.1.0', 6], ['/edgevpn/0.1', 2]]) }
+    const runtime: RuntimeStats = { residentBytes: 90e6, heapUsedBytes: 20e6, heapTotalBytes: 30e6, externalBytes: 4e6, openFds: 41 }
+    api = await startApi('off', '127.0.0.1:0', { prometheus: { libp2p: () => libp2p, runtime: () => runtime } })
+
+    const { body } = await rawRequest(api.address, 'GET', '/metrics')
+    expect(body).toContain('# TYPE edgevpn_libp2p_streams gauge\n')
+    expect(body).toContain('# TYPE process_resident_memory_bytes gauge\n')
+    const values = samples(body)
+    expect(values.get('edgevpn_libp2p_connections')).toBe(3)
+    expect(values.get('edgevpn_libp2p_streams{protocol="/meshsub/1.1.0"}')).toBe(6)
+    expect(values.get('edgevpn_libp2p_streams{protocol="/edgevpn/0.1"}')).toBe(2)
+    expect(values.get('process_resident_memory_bytes')).toBe(90e6)
+    expect(values.get('nodejs_heap_size_used_bytes')).toBe(20e6)
+    expect(values.get('nodejs_heap_size_total_bytes')).toBe(30e6)
+    expect(values.get('nodejs_external_memory_bytes')).toBe(4e6)
+    expect(values.get('process_open_fds')).toBe(41)
   })
 
   it('escapes label values', async () => {

@@ -25,10 +25,30 @@ export interface GossipStats {
   readonly dropped: Readonly<Record<string, number>>
 }
 
+/** The daemon process's resources, for leak hunting (the soak test's slopes). */
+export interface RuntimeStats {
+  readonly residentBytes: number
+  readonly heapUsedBytes: number
+  readonly heapTotalBytes: number
+  /** Memory of C++ objects bound to JavaScript ones, ArrayBuffers included. */
+  readonly externalBytes: number
+  /** Open file descriptors, or undefined where `/proc/self/fd` does not exist. */
+  readonly openFds: number | undefined
+}
+
+/** What the libp2p host holds open right now. */
+export interface Libp2pStats {
+  readonly connections: number
+  /** Open streams by protocol ID (`unknown` while a stream is still negotiating). */
+  readonly streams: ReadonlyMap<string, number>
+}
+
 /** Optional counters for `/metrics`; a missing source leaves its metrics out. */
 export interface PrometheusSources {
   dataPlane?: () => DataPlaneStats
   gossip?: () => GossipStats
+  runtime?: () => RuntimeStats
+  libp2p?: () => Libp2pStats
 }
 
 /** The MIME type of the text format. */
