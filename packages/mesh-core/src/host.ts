@@ -5,7 +5,7 @@ import { autoNATv2 } from '@libp2p/autonat-v2'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { gossipsub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { noise } from '@libp2p/noise'
@@ -25,7 +25,7 @@ import type { BlacklistGater } from './gater.js'
 import type { PunchDialer } from './hole-punch.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
-import type { Identify } from '@libp2p/identify'
+import type { Identify, IdentifyPush } from '@libp2p/identify'
 import type { ConnectionGater, Libp2p, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
@@ -40,6 +40,7 @@ export class InvalidHostOptionError extends Error {
 /** The libp2p services every mesh host runs; `relay` and `mdns` only when enabled. */
 export type MeshServices = {
   identify: Identify
+  identifyPush: IdentifyPush
   ping: Ping
   dht: KadDHT
   pubsub: GossipSub
@@ -214,6 +215,9 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
 
   const services: ServiceFactoryMap<MeshServices> = {
     identify: identify(),
+    // tells connected peers about protocols registered later (the VPN after a DHCP lease, services),
+    // or they keep the list identify gave them and pick an older protocol
+    identifyPush: identifyPush(),
     ping: ping(),
     dht: kadDHT({
       protocol: init.dhtProtocol ?? DHT_PROTOCOL,
