@@ -7,6 +7,7 @@
         'src/errno_error.cc',
         'src/js_args.cc',
         'src/interface_config.cc',
+        'src/socket_option.cc',
         'src/tun_queue.cc'
       ],
       'include_dirs': [

@@ -49,6 +49,8 @@ export interface NativeBinding {
     onError: (error: SystemCallError) => void
   ) => NativeTunQueue
   configureInterface(name: string, settings: NativeInterfaceSettings): void
+  /** setsockopt with an int value, then the value getsockopt reports. */
+  setSocketOption(fd: number, level: number, name: number, value: number): number
 }
 
 /** Slots of `NativeTunQueue.counters`, in the order of the addon's Counter enum. */

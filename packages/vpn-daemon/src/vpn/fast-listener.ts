@@ -6,7 +6,6 @@ import { decodeOffer, encodeAnswer, FAST_OFFER_BYTES, readMessage } from './fast
 import { NotAMemberError } from './inbound-streams.js'
 import { PacketSplitter, StreamFormatError } from './packet-splitter.js'
 import { OFFLOAD_FRAMES } from './framing.js'
-import { setSocketBuffer } from './socket-buffer.js'
 import type { FastSessionKeys } from './fast-crypto.js'
 import type { InboundGate } from './inbound-gate.js'
 import type { InboundStreams } from './inbound-streams.js'
@@ -18,12 +17,6 @@ import type { AddressInfo, Server, Socket } from 'node:net'
 export interface FastListenerInit {
   /** TCP port of the fast sockets; 0 picks a free one. @default 0 */
   port?: number
-  /**
-   * The sockets' kernel receive buffer (SO_RCVBUF; the kernel doubles it), 0 to leave it to
-   * autotuning. Small, so that when we fall behind, the sender's socket backs up and its send
-   * queue (interactive lane, CoDel) takes over, rather than megabytes waiting here. @default 65536
-   */
-  socketBufferBytes?: number
   /** How long a session offered over libp2p waits for its socket, in ms. @default 10000 */
   sessionTimeout?: number
   /** How long a new socket may take to send its hello, in ms. @default 5000 */
@@ -65,7 +58,6 @@ export class FastListener {
   readonly #maxPendingSockets: number
   readonly #maxPendingSessions: number
   readonly #port: number
-  readonly #socketBufferBytes: number
   readonly #server: Server
   readonly #sessions = new Map<string, PendingSession>()
   /** Every accepted socket, so that close() does not wait for them. */
@@ -78,7 +70,6 @@ export class FastListener {
   constructor (components: FastListenerComponents, init: FastListenerInit = {}) {
     this.#components = components
     this.#port = init.port ?? 0
-    this.#socketBufferBytes = Number(process.env.EVTL_rcv ?? init.socketBufferBytes ?? 64 * 1024)
     this.#sessionTimeout = init.sessionTimeout ?? 10_000
     this.#helloTimeout = init.helloTimeout ?? 5000
     this.#maxPendingSockets = init.maxPendingSockets ?? 64
@@ -93,8 +84,6 @@ export class FastListener {
       this.#server.once('error', reject)
       this.#server.listen(this.#port, () => {
         this.#server.off('error', reject)
-        // accepted sockets inherit it, from their handshake on
-        if (this.#socketBufferBytes > 0) setSocketBuffer(this.#server, 'receive', this.#socketBufferBytes)
         resolve()
       })
     })

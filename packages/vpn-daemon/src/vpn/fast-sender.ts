@@ -6,7 +6,7 @@ import { decodeAnswer, encodeOffer, FAST_ANSWER_BYTES, readMessage } from './fas
 import { encodeFrameRuns, OFFLOAD_FRAMES } from './framing.js'
 import { FAST_VPN_PROTOCOL } from './protocols.js'
 import { SendQueue } from './send-queue.js'
-import { setSocketBuffer } from './socket-buffer.js'
+import { limitUnsentBytes } from './socket-unsent.js'
 import { isInteractiveUnit } from './traffic-class.js'
 import type { PacketRun } from './framing.js'
 import type { SendQueueInit } from './send-queue.js'
@@ -19,11 +19,12 @@ export interface FastSenderInit extends SendQueueInit {
   /** How long negotiating and connecting the socket may take, in ms. @default 15000 */
   timeout: number
   /**
-   * The socket's kernel send buffer (SO_SNDBUF; the kernel doubles it). Small, so that packets
-   * wait in our {@link SendQueue}, where interactive ones overtake bulk ones and CoDel keeps the
-   * delay low, rather than behind megabytes in the kernel. @default 65536
+   * Most bytes the socket holds in the kernel unsent (TCP_NOTSENT_LOWAT): when the path is the
+   * bottleneck, packets then wait in our {@link SendQueue}, where interactive ones overtake bulk
+   * ones and CoDel keeps the delay low, rather than behind megabytes in the kernel; 0 leaves the
+   * kernel's default (no limit). @default 131072
    */
-  socketBufferBytes?: number
+  maxUnsentBytes?: number
   /** Most bytes sealed into one socket write. @default 131072 */
   maxWriteBytes?: number
   /** First wait in ms before a failed fast channel is tried again; it doubles up to `maxRetryDelay`. @default 5000 */
@@ -49,8 +50,9 @@ type FastState = 'idle' | 'connecting' | 'ready' | 'retry-wait' | 'closed'
  * The sending side of the fast data channel towards one peer. {@link start} negotiates a session
  * over `/edgevpn-ts/vpn-fast/1.0.0` on a direct (not relayed) libp2p connection, dials the TCP
  * port the peer answers at the connection's remote IP, proves the session with a MAC'd hello and
- * waits for the peer's MAC'd ack; from then on {@link ready} is true and {@link push} seals
- * offload frames into AES-256-GCM records on the socket. Until then, and after a failure (retried
+ * waits for the peer's MAC'd ack; from then on {@link ready} is true and {@link push} queues
+ * offload units in a {@link SendQueue} (interactive lane first, CoDel on bulk), which is sealed
+ * into AES-256-GCM records whenever the socket takes more. Until then, and after a failure (retried
  * after a growing delay), the caller keeps using the libp2p streams.
  */
 export class FastSender {
@@ -58,7 +60,7 @@ export class FastSender {
   readonly #peer: PeerId
   readonly #traffic: PeerTraffic
   readonly #timeout: number
-  readonly #socketBufferBytes: number
+  readonly #maxUnsentBytes: number
   readonly #maxWriteBytes: number
   readonly #backoff: ExponentialBackoff
   readonly #queue: SendQueue
@@ -75,7 +77,7 @@ export class FastSender {
     this.#peer = peer
     this.#traffic = traffic
     this.#timeout = init.timeout
-    this.#socketBufferBytes = init.socketBufferBytes ?? 64 * 1024
+    this.#maxUnsentBytes = init.maxUnsentBytes ?? 128 * 1024
     this.#maxWriteBytes = init.maxWriteBytes ?? 128 * 1024
     this.#queue = new SendQueue({
       now: () => performance.now(),
@@ -112,8 +114,10 @@ export class FastSender {
    * {@link ready}. `source` is only read during the call.
    */
   push (source: Uint8Array, spans: Int32Array, count: number): void {
+    // while nothing waits, units go straight from `source` (no copy: allocations cost GC pauses)
+    const direct = this.#queue.length === 0 ? this.#sendDirect(source, spans, count) : 0
     let refused = 0
-    for (let i = 0; i < count; i++) {
+    for (let i = direct; i < count; i++) {
       const offset = spans[2 * i]
       const length = spans[2 * i + 1]
       const interactive = isInteractiveUnit(source, offset, length, VNET_HDR_BYTES)
@@ -131,26 +135,51 @@ export class FastSender {
     this.#discardQueued()
   }
 
+  /**
+   * Sends units of `source` in order while the socket takes them.
+   *
+   * @returns how many were sent
+   */
+  #sendDirect (source: Uint8Array, spans: Int32Array, count: number): number {
+    const socket = this.#socket
+    let sent = 0
+    while (socket !== undefined && !socket.writableNeedDrain && sent < count) {
+      let end = sent
+      let bytes = 0
+      while (end < count && bytes < this.#maxWriteBytes) bytes += spans[2 * end++ + 1]
+      this.#write([{ bytes: source, spans: spans.subarray(2 * sent, 2 * end), count: end - sent }], end - sent, bytes)
+      sent = end
+    }
+    return sent
+  }
+
   /** Seals queued units into the socket until it is backed up; 'drain' calls it again. */
   #sendQueued (): void {
     const socket = this.#socket
-    if (socket === undefined || this.#sealer === undefined) return
-    while (!socket.writableNeedDrain && this.#queue.length > 0) {
+    while (socket !== undefined && !socket.writableNeedDrain && this.#queue.length > 0) {
       const runs: PacketRun[] = []
       let bytes = 0
-      for (let unit = this.#queue.dequeue(); unit !== undefined; unit = bytes < this.#maxWriteBytes ? this.#queue.dequeue() : undefined) {
+      while (bytes < this.#maxWriteBytes) {
+        const unit = this.#queue.dequeue()
+        if (unit === undefined) break
         runs.push({ bytes: unit, spans: Int32Array.of(0, unit.length), count: 1 })
         bytes += unit.length
       }
       if (runs.length === 0) return
-      const frames = encodeFrameRuns(runs, OFFLOAD_FRAMES, this.#scratch)
-      if (frames.buffer !== this.#scratch.buffer) this.#scratch = frames
-      socket.cork()
-      for (const record of this.#sealer.seal(frames)) socket.write(record)
-      socket.uncork()
-      this.#components.counters.sent(this.#traffic, runs.length, bytes - runs.length * VNET_HDR_BYTES)
-      this.#traffic.protocol = FAST_VPN_PROTOCOL
+      this.#write(runs, runs.length, bytes)
     }
+  }
+
+  /** Frames, seals and writes `units` units of `bytes` bytes (virtio headers included). */
+  #write (runs: readonly PacketRun[], units: number, bytes: number): void {
+    const socket = this.#socket as Socket
+    const frames = encodeFrameRuns(runs, OFFLOAD_FRAMES, this.#scratch)
+    if (frames.buffer !== this.#scratch.buffer) this.#scratch = frames
+    socket.cork()
+    for (const record of (this.#sealer as RecordSealer).seal(frames)) socket.write(record)
+    socket.uncork()
+    this.#components.counters.sent(this.#traffic, units, bytes - units * VNET_HDR_BYTES)
+    this.#traffic.protocol = FAST_VPN_PROTOCOL
   }
 
   /** Drops the queued units: the socket that would have sent them is gone. */
@@ -187,7 +216,7 @@ export class FastSender {
       socket.destroy()
       return
     }
-    setSocketBuffer(socket, 'send', this.#socketBufferBytes)
+    if (this.#maxUnsentBytes > 0) limitUnsentBytes(socket, this.#maxUnsentBytes)
     this.#socket = socket
     this.#sealer = new RecordSealer(keys.data)
     this.#state = 'ready'

@@ -37,6 +37,9 @@ export { FastListener } from './fast-listener.js'
 export type { FastListenerInit, FastListenerComponents } from './fast-listener.js'
 export { FastSender } from './fast-sender.js'
 export type { FastSenderInit, FastSenderComponents } from './fast-sender.js'
+export { SendQueue } from './send-queue.js'
+export type { SendQueueInit, SendQueueComponents } from './send-queue.js'
+export { isInteractivePacket, isInteractiveUnit, MAX_INTERACTIVE_UDP_BYTES } from './traffic-class.js'
 export {
   deriveSessionKeys, encodeHello, verifyHello, encodeAck, verifyAck, helloSessionId, randomSecret, randomSessionId,
   RecordSealer, RecordOpener, FastRecordError, FAST_ACK_BYTES, FAST_HELLO_BYTES, FAST_SECRET_BYTES, FAST_SESSION_ID_BYTES, MAX_RECORD_PLAINTEXT

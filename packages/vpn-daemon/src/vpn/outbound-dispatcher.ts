@@ -249,7 +249,7 @@ export class OutboundDispatcher {
       traffic,
       offload: this.#headerBytes > 0 ? channel(OFFLOAD_VPN_PROTOCOL, offloadRefused) : undefined,
       fast: this.#headerBytes > 0 && this.#init.fast === true
-        ? new FastSender({ libp2p, counters, logger }, peer, traffic, { timeout: this.#init.timeout, maxBulkBytes: this.#init.maxQueuedBytes, ...evtlKnobs() })
+        ? new FastSender({ libp2p, counters, logger }, peer, traffic, { timeout: this.#init.timeout, maxBulkBytes: this.#init.maxQueuedBytes })
         : undefined,
       framed: channel(FRAMED_VPN_PROTOCOL, framedRefused),
       offersOffload: undefined,
@@ -291,13 +291,4 @@ function spanBytes (spans: Int32Array, count: number): number {
   let bytes = 0
   for (let i = 0; i < count; i++) bytes += spans[2 * i + 1]
   return bytes
-}
-
-// EVTL-TEMP: A/B knobs, removed before hand-in
-function evtlKnobs (): Record<string, number> {
-  const knobs: Record<string, number> = {}
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('EVTL_') && value !== undefined) knobs[name.slice(5)] = Number(value)
-  }
-  return knobs
 }

@@ -1,0 +1,22 @@
+import { setSocketOption, SOCKET_OPTION } from '@edgevpn/tun'
+import type { Socket } from 'node:net'
+
+/** Node.js keeps a socket's file descriptor on its (internal) handle. */
+interface HandleOwner {
+  _handle?: { fd?: number } | null
+}
+
+/**
+ * Caps the bytes a connected TCP socket holds in the kernel not yet sent (TCP_NOTSENT_LOWAT),
+ * which Node.js does not expose: beyond it the kernel takes no more, so writes back up in
+ * Node.js and the sender's own queue, where interactive packets can overtake. Bytes in flight
+ * are not limited, so throughput keeps the kernel's autotuned window.
+ *
+ * @throws Error when the socket has no file descriptor (not connected yet, or closed)
+ * @throws TunError `ESYSCALL` when the kernel refuses the option
+ */
+export function limitUnsentBytes (socket: Socket, bytes: number): void {
+  const fd = (socket as unknown as HandleOwner)._handle?.fd
+  if (fd === undefined || fd < 0) throw new Error('the socket has no file descriptor')
+  setSocketOption(fd, SOCKET_OPTION.IPPROTO_TCP, SOCKET_OPTION.TCP_NOTSENT_LOWAT, bytes)
+}
