@@ -9,7 +9,7 @@ if [ $# -gt 0 ]; then
 fi
 
 soak_log=$(mktemp -t edgevpn-soak-XXXXXX.log)
-npx vitest run test/soak >"$soak_log" 2>&1 &
+npx vitest run test/soak/ >"$soak_log" 2>&1 &
 soak_pid=$!
 # the soak leaves with the suite when the suite is interrupted
 trap 'kill -INT "$soak_pid" 2>/dev/null; wait "$soak_pid"; rm -f "$soak_log"' INT TERM

@@ -76,7 +76,7 @@ describe('web dashboard routes', () => {
   })
 
   it('answers 404 for missing assets and for paths that leave the assets directory', async () => {
-    for (const path of ['/assets/does-not-exist.js', '/assets/', '/assets/../index.html', '/assets/%2e%2e/index.html', '/assets/..%2Findex.html']) {
+    for (const path of ['/assets/does-not-exist.js', '/assets/', '/assets/../index.html', '/assets/%2e%2e/index.html', '/assets/..%2Findex.html', '/assets/x.js/%00', '/assets/%00.js', `/assets/${'a'.repeat(300)}.js`]) {
       expectJson404(await get(path))
     }
   })

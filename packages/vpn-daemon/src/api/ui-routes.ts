@@ -75,10 +75,13 @@ function contentType (name: string): string {
   return CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream'
 }
 
-/** The file `name` inside `dir`, or `undefined` when it is missing or would lie outside `dir`. */
+/**
+ * The file `name` inside `dir`, or `undefined` when it is missing or would lie outside `dir`. A NUL
+ * (`%00` in the URL) can name no file, and Node throws on it instead of reporting a missing one.
+ */
 async function readBelow (dir: string, name: string): Promise<Uint8Array | undefined> {
   const file = join(dir, name)
-  return file.startsWith(dir + sep) ? await readOptional(file) : undefined
+  return file.startsWith(dir + sep) && !name.includes('\0') ? await readOptional(file) : undefined
 }
 
 async function readOptional (file: string): Promise<Uint8Array | undefined> {
@@ -86,7 +89,7 @@ async function readOptional (file: string): Promise<Uint8Array | undefined> {
     return await readFile(file)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined
+    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return undefined
     throw err
   }
 }

@@ -14,11 +14,12 @@ import { fileURLToPath } from 'node:url'
  * transfer ~215 -> ~155 MiB, for roughly a fifth more CPU per byte in bulk transfers): a young
  * generation of 2 MiB per semi-space instead of V8's 16, and glibc malloc handing buffers above
  * 128 KiB back to the system when freed (its adaptive threshold otherwise keeps the packet
- * buffers of a burst resident). V8 reads the flag only at start, hence the re-exec (same PID)
+ * buffers of a burst resident) and keeping to two malloc arenas (each libuv and V8 thread would
+ * otherwise grow one of its own, and RSS creeps). V8 reads the flag only at start, hence the re-exec (same PID)
  * when it is not set yet; giving `--max-semi-space-size` (e.g. in NODE_OPTIONS) skips it.
  */
 const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2']
-const DAEMON_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' }
+const DAEMON_ENV = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_ARENA_MAX: '2' }
 
 /** Replaces this process with one that has the daemon settings, unless it has them or cannot (Node < 23.11). */
 function reexecWithDaemonSettings (): void {

@@ -26,7 +26,8 @@ export interface SendQueueComponents {
 
 /** A FIFO of units with the time each was queued, compacted as it drains. */
 class TimedFifo {
-  readonly #units: Uint8Array[] = []
+  // a shifted slot is cleared at once, so the queue never keeps a sent unit's buffer alive
+  readonly #units: Array<Uint8Array | undefined> = []
   readonly #times: number[] = []
   #head = 0
   bytes = 0
@@ -45,7 +46,8 @@ class TimedFifo {
 
   shift (): Uint8Array | undefined {
     if (this.length === 0) return undefined
-    const unit = this.#units[this.#head]
+    const unit = this.#units[this.#head] as Uint8Array
+    this.#units[this.#head] = undefined
     this.shiftedTime = this.#times[this.#head]
     this.#head++
     this.bytes -= unit.length
