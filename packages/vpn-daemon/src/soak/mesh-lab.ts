@@ -164,10 +164,14 @@ function staticAddress (index: number): string {
   return `10.1.0.${index + 1}`
 }
 
-/** A GET over a unix socket; rejects on a status other than 200 or after 10 s. */
+/**
+ * A GET over a unix socket; rejects on a status other than 200 or after 10 s. One connection per
+ * request (`agent: false`): the global agent's keep-alive pool grows with concurrent requests and
+ * its idle sockets would count as the daemon's open fds, a step the soak reads as a leak.
+ */
 async function getText (socketPath: string, path: string): Promise<string> {
   return await new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET', timeout: 10_000 }, response => {
+    const req = request({ socketPath, path, method: 'GET', timeout: 10_000, agent: false }, response => {
       const chunks: Buffer[] = []
       response.on('data', (chunk: Buffer) => chunks.push(chunk))
       response.on('end', () => {
