@@ -7,40 +7,28 @@
  *
  * Spawned processes run the BUILT packages: `npx tsc -b` first.
  */
-import { fileURLToPath } from 'node:url'
 import { tunUnavailableReason } from '@edgevpn/tun'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNetnsLab, netnsUnavailableReason } from '../src/lab/netns-lab.js'
 import { FAST_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from '../src/vpn/protocols.js'
 import { ipv4Udp } from './fixtures/ip-packets.js'
 import { JsonLines } from './fixtures/json-lines.js'
+import { NODE, fixture, startVpnNode } from './fixtures/vpn-lab-node.js'
 import type { LabHost, NetnsLab } from '../src/lab/netns-lab.js'
+import type { VpnNode } from './fixtures/vpn-lab-node.js'
 import type { VpnStats } from '../src/vpn/vpn-stats.js'
 import type { FastIntruderConfig, FastIntruderMode } from './fixtures/fast-intruder.js'
 import type { VpnNodeConfig } from './fixtures/vpn-node.js'
 
-const NODE = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url))
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 const TRANSFER_BYTES = 100 * 1024 * 1024
 const FAST_PORT = 7900
 const BLOCKED_FAST_PORT = 7901
 const skipReason = netnsUnavailableReason() ?? tunUnavailableReason()
 
-interface VpnNode {
-  host: LabHost
-  ip: string
-  peerId: string
-  addrs: string[]
-  lines: JsonLines
-}
-
 let lab: NetnsLab | undefined
 
 async function startNode (host: LabHost, config: Omit<VpnNodeConfig, 'listen'>): Promise<VpnNode> {
-  const child = (lab as NetnsLab).spawn(host, NODE, [fixture('vpn-node.ts'), JSON.stringify({ ...config, listen: `/ip4/${host.address}/tcp/0` })])
-  const lines = new JsonLines(`vpn-node ${config.address}`, child)
-  const ready = await lines.next(line => line.event === 'ready')
-  return { host, ip: config.address.split('/')[0], peerId: ready.peerId as string, addrs: ready.addrs as string[], lines }
+  return await startVpnNode(lab as NetnsLab, host, config)
 }
 
 async function addPeers (node: VpnNode, peers: Array<{ ip: string, peerId: string, addrs?: string[] }>): Promise<void> {

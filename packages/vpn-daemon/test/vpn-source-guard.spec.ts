@@ -6,7 +6,6 @@
  *
  * Spawned processes run the BUILT packages: `npx tsc -b` first.
  */
-import { fileURLToPath } from 'node:url'
 import { Ledger } from '@edgevpn/ledger'
 import { tunUnavailableReason } from '@edgevpn/tun'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,12 +17,12 @@ import { createSourceGuard } from '../src/vpn/source-guard.js'
 import { parseStaticPeerTable } from '../src/vpn/static-peer-table.js'
 import { ipv4Udp, ipv6Udp } from './fixtures/ip-packets.js'
 import { JsonLines } from './fixtures/json-lines.js'
-import type { LabHost, NetnsLab } from '../src/lab/netns-lab.js'
+import { NODE, fixture } from './fixtures/vpn-lab-node.js'
+import type { NetnsLab } from '../src/lab/netns-lab.js'
+import type { VpnNode } from './fixtures/vpn-lab-node.js'
 import type { VpnStats } from '../src/vpn/vpn-stats.js'
 import type { RawSenderConfig } from './fixtures/raw-sender.js'
 
-const NODE = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url))
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 const skipReason = netnsUnavailableReason() ?? tunUnavailableReason()
 
 const ALICE = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
@@ -95,14 +94,6 @@ describe('source guard', () => {
     expect(guard.allows(ALICE, ipv4Udp('10.1.0.1', '10.1.0.2', 9, payload))).toBe(true)
   })
 })
-
-interface VpnNode {
-  host: LabHost
-  ip: string
-  peerId: string
-  addrs: string[]
-  lines: JsonLines
-}
 
 describe.skipIf(skipReason !== undefined)('a member forging source addresses, in network namespaces', () => {
   let lab: NetnsLab | undefined
