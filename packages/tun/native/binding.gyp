@@ -5,10 +5,14 @@
       'sources': [
         'src/addon.cc',
         'src/errno_error.cc',
+        'src/fast_path.cc',
+        'src/ip_header.cc',
         'src/js_args.cc',
         'src/interface_config.cc',
+        'src/record_cipher.cc',
         'src/socket_option.cc',
-        'src/tun_queue.cc'
+        'src/tun_queue.cc',
+        'src/unit_queue.cc'
       ],
       'include_dirs': [
         "<!(node -p \"require('node-addon-api').include_dir\")"

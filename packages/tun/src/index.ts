@@ -3,7 +3,9 @@
  *
  * Linux TUN devices for the edgevpn data plane, through a small N-API addon: the device is created and
  * configured with ioctls (no `ip` binary), read without threads from a `uv_poll_t` on the main loop in
- * batches of packets (one JS call per batch), and written one packet or one batch per call.
+ * batches of packets (one JS call per batch), and written one packet or one batch per call. A device
+ * can also hand its packets to a native fast path (`startFastPath`, see `FastPath`): two threads that
+ * carry the encrypted fast channels to peers off the JS thread.
  *
  * @example
  *
@@ -36,3 +38,7 @@ export type { TunInit, ResolvedTunInit } from './tun-init.js'
 export type { InterfaceAddress } from './cidr.js'
 export type { TunDevice, TunStats, PacketHandler, TunErrorHandler } from './tun-device.js'
 export type { PacketBatch } from './packet-batch.js'
+export type {
+  AllowedSources, FastChannelClosedHandler, FastPath, FastPathInit, FastReceiveChannel, FastReceiveCounters, FastReceiverInit,
+  FastSendChannel, FastSendCounters
+} from './fast-path.js'

@@ -15,6 +15,8 @@ export interface NativeQueueOptions {
 export interface NativeTunQueue {
   /** The name the kernel gave the interface. */
   readonly name: string
+  /** The queue's file descriptor (-1 after close). */
+  readonly fd: number
   /** The reused read buffer. */
   readonly slab: Buffer
   /** `[offset, length]` of each packet of the current batch in its buffer. */
@@ -41,6 +43,36 @@ export interface NativeInterfaceSettings {
   up?: boolean
 }
 
+/** Options of the addon's FastPath constructor; absent ones take the addon's defaults. */
+export interface NativeFastPathOptions {
+  maxBatch: number
+  maxPacket: number
+  maxWriteBytes?: number
+  maxBulkBytes?: number
+  maxInteractiveBytes?: number
+}
+
+/** The addon's native packet loop (native/src/fast_path.h). */
+export interface NativeFastPath {
+  /** Where batches of packets without a route are handed to JS. */
+  readonly slab: Buffer
+  readonly meta: Int32Array
+  /** Indexed by {@link FAST_PATH_COUNTER}. */
+  readonly counters: Float64Array
+  setReading(on: boolean): void
+  /** Sender counters: sent packets, sent bytes, queue-full drops, queue-delay drops. */
+  addSender(fd: number, key: Uint8Array, counters: Float64Array): number
+  /** Receiver counters: packets, bytes, malformed, spoofed-source and tun-full drops. */
+  addReceiver(fd: number, key: Uint8Array, ack: Uint8Array, counters: Float64Array, received: Uint8Array,
+    sources: readonly Uint8Array[], anySource: boolean): number
+  setAllowedSources(id: number, sources: readonly Uint8Array[], anySource: boolean): void
+  replaceRoutes(addresses: readonly Uint8Array[], senders: Int32Array): void
+  /** `false` when the sender is closed. */
+  send(id: number, buffer: Uint8Array, spans: Int32Array, count: number): boolean
+  closeChannel(id: number): void
+  close(): void
+}
+
 export interface NativeBinding {
   TunQueue: new (
     name: string,
@@ -48,6 +80,13 @@ export interface NativeBinding {
     onBatch: (count: number, buffer: Buffer) => void,
     onError: (error: SystemCallError) => void
   ) => NativeTunQueue
+  FastPath: new (
+    tunFd: number,
+    options: NativeFastPathOptions,
+    onBatch: (count: number, buffer: Buffer) => void,
+    /** `id` 0: the device itself failed. */
+    onEvent: (id: number, reason: string, brokeFormat: boolean) => void
+  ) => NativeFastPath
   configureInterface(name: string, settings: NativeInterfaceSettings): void
   /** setsockopt with an int value, then the value getsockopt reports. */
   setSocketOption(fd: number, level: number, name: number, value: number): number
@@ -61,6 +100,17 @@ export const COUNTER = {
   bytesWritten: 3,
   readDrops: 4,
   writeDrops: 5
+} as const
+
+/** Slots of `NativeFastPath.counters`, in the order of the addon's FastPath::Counter enum. */
+export const FAST_PATH_COUNTER = {
+  packetsRead: 0,
+  bytesRead: 1,
+  readDrops: 2,
+  packetsWritten: 3,
+  bytesWritten: 4,
+  writeDrops: 5,
+  handoffDrops: 6
 } as const
 
 // Relative to src/ and dist/ alike, both one level below the package root.

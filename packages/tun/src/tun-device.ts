@@ -1,8 +1,10 @@
-import { COUNTER } from './native-binding.js'
+import { NativeFastPathHandle } from './fast-path.js'
+import { COUNTER, FAST_PATH_COUNTER } from './native-binding.js'
 import { ReusablePacketBatch } from './packet-batch.js'
 import { TunError, explainNativeError, fromSystemCallError } from './tun-error.js'
+import type { FastPath, FastPathInit } from './fast-path.js'
 import type { SystemCallError } from './tun-error.js'
-import type { NativeBinding, NativeTunQueue } from './native-binding.js'
+import type { NativeBinding, NativeFastPath, NativeTunQueue } from './native-binding.js'
 import type { PacketBatch } from './packet-batch.js'
 import type { ResolvedTunInit } from './tun-init.js'
 
@@ -14,7 +16,10 @@ export interface TunStats {
   /** Packets written to the device (handed to the kernel's network stack). */
   packetsWritten: number
   bytesWritten: number
-  /** Packets read that were longer than `maxPacket` and dropped. */
+  /**
+   * Packets read that were longer than `maxPacket` and dropped, or (with a fast path) that had no
+   * route and found the previous batch still waiting for the JS thread.
+   */
   readDrops: number
   /** Packets not written because a kernel queue was full (EAGAIN/ENOBUFS). */
   writeDrops: number
@@ -69,6 +74,15 @@ export interface TunDevice {
    */
   writeBatch(buffer: Uint8Array, meta: Int32Array, count: number): number
 
+  /**
+   * Hands the reading of the device to the addon's fast path (see {@link FastPath}): from then on
+   * packets to peers with a fast channel never reach JS, and {@link onPackets} gets the others.
+   * Needs `vnetHdr`. Closing the device stops it.
+   *
+   * @throws TunError `EINVALIDOPTION` without `vnetHdr` or when already started, `ECLOSED` after close
+   */
+  startFastPath(init?: FastPathInit): FastPath
+
   /** Stops reading; the kernel queues packets up to `txQueueLen`, then drops them. */
   pause(): void
 
@@ -82,14 +96,24 @@ export interface TunDevice {
   close(): void
 }
 
+/** A started fast path: the addon's loop, its public handle and the batch its hand-offs are read through. */
+interface FastPathState {
+  readonly native: NativeFastPath
+  readonly handle: NativeFastPathHandle
+  readonly batch: ReusablePacketBatch
+}
+
 /** {@link TunDevice} on a queue of the addon. */
 export class NativeTunDevice implements TunDevice {
   readonly name: string
   readonly mtu: number
   readonly maxPacket: number
+  readonly #binding: NativeBinding
+  readonly #init: ResolvedTunInit
   readonly #queue: NativeTunQueue
   readonly #copy: boolean
   readonly #slabBatch: ReusablePacketBatch
+  #fastPath: FastPathState | undefined
   #onPackets?: PacketHandler
   #onError?: TunErrorHandler
   #paused = false
@@ -98,6 +122,8 @@ export class NativeTunDevice implements TunDevice {
   /** Opens the queue; the caller configures the interface. */
   constructor (binding: NativeBinding, init: ResolvedTunInit) {
     const { multiQueue, vnetHdr, maxBatch, maxPacket, copy } = init
+    this.#binding = binding
+    this.#init = init
     try {
       this.#queue = new binding.TunQueue(init.name, { multiQueue, vnetHdr, maxBatch, maxPacket, copy },
         this.#deliver, this.#fail)
@@ -113,13 +139,15 @@ export class NativeTunDevice implements TunDevice {
 
   get stats (): TunStats {
     const counters = this.#queue.counters
+    // JS writes through the queue; with a fast path its threads read and write too
+    const fast = this.#fastPath?.native.counters ?? new Float64Array(FAST_PATH_COUNTER.handoffDrops + 1)
     return {
-      packetsRead: counters[COUNTER.packetsRead],
-      bytesRead: counters[COUNTER.bytesRead],
-      packetsWritten: counters[COUNTER.packetsWritten],
-      bytesWritten: counters[COUNTER.bytesWritten],
-      readDrops: counters[COUNTER.readDrops],
-      writeDrops: counters[COUNTER.writeDrops]
+      packetsRead: counters[COUNTER.packetsRead] + fast[FAST_PATH_COUNTER.packetsRead],
+      bytesRead: counters[COUNTER.bytesRead] + fast[FAST_PATH_COUNTER.bytesRead],
+      packetsWritten: counters[COUNTER.packetsWritten] + fast[FAST_PATH_COUNTER.packetsWritten],
+      bytesWritten: counters[COUNTER.bytesWritten] + fast[FAST_PATH_COUNTER.bytesWritten],
+      readDrops: counters[COUNTER.readDrops] + fast[FAST_PATH_COUNTER.readDrops] + fast[FAST_PATH_COUNTER.handoffDrops],
+      writeDrops: counters[COUNTER.writeDrops] + fast[FAST_PATH_COUNTER.writeDrops]
     }
   }
 
@@ -154,6 +182,23 @@ export class NativeTunDevice implements TunDevice {
     }
   }
 
+  startFastPath (init: FastPathInit = {}): FastPath {
+    this.#checkOpen()
+    if (!this.#init.vnetHdr) throw new TunError('EINVALIDOPTION', `the fast path of ${this.name} needs a device opened with vnetHdr`)
+    if (this.#fastPath !== undefined) throw new TunError('EINVALIDOPTION', `the fast path of ${this.name} is already started`)
+    const { maxBatch, maxPacket } = this.#init
+    let native: NativeFastPath
+    try {
+      native = new this.#binding.FastPath(this.#queue.fd, { maxBatch, maxPacket, ...init }, this.#deliverFromFastPath, this.#fastPathEvent)
+    } catch (error) {
+      throw explainNativeError(error, this.name)
+    }
+    const handle = new NativeFastPathHandle(native, this.name)
+    this.#fastPath = { native, handle, batch: new ReusablePacketBatch(native.slab, native.meta) }
+    this.#updateReading()
+    return handle
+  }
+
   pause (): void {
     this.#paused = true
     this.#updateReading()
@@ -167,12 +212,18 @@ export class NativeTunDevice implements TunDevice {
   close (): void {
     if (this.#closed) return
     this.#closed = true
+    this.#fastPath?.native.close()
     this.#queue.close()
   }
 
   #updateReading (): void {
     if (this.#closed) return
-    if (this.#paused || this.#onPackets === undefined) {
+    const reading = !this.#paused && this.#onPackets !== undefined
+    if (this.#fastPath !== undefined) {
+      // the fast path's send thread reads; the queue's poll stays off
+      this.#queue.pause()
+      this.#fastPath.native.setReading(reading)
+    } else if (!reading) {
       this.#queue.pause()
     } else {
       this.#queue.resume()
@@ -184,14 +235,33 @@ export class NativeTunDevice implements TunDevice {
   }
 
   readonly #deliver = (count: number, buffer: Buffer): void => {
+    this.#handBatch(count, buffer, this.#queue.meta, this.#slabBatch)
+  }
+
+  readonly #deliverFromFastPath = (count: number, buffer: Buffer): void => {
+    const fastPath = this.#fastPath as FastPathState
+    // the addon hands its shared slab (the queue copies itself); a copy is of the used part only
+    const used = count === 0 ? 0 : fastPath.native.meta[2 * count - 2] + fastPath.native.meta[2 * count - 1]
+    this.#handBatch(count, this.#copy ? Buffer.from(buffer.subarray(0, used)) : buffer, fastPath.native.meta, fastPath.batch)
+  }
+
+  /** Hands a batch to the handler: with `copy`, `buffer` is the batch's own copy already. */
+  #handBatch (count: number, buffer: Buffer, meta: Int32Array, reused: ReusablePacketBatch): void {
     const handler = this.#onPackets
     if (handler === undefined) return
     if (this.#copy) {
-      handler(new ReusablePacketBatch(buffer, this.#queue.meta.slice(0, 2 * count), count))
+      handler(new ReusablePacketBatch(buffer, meta.slice(0, 2 * count), count))
     } else {
-      this.#slabBatch.count = count
-      handler(this.#slabBatch)
+      reused.count = count
+      handler(reused)
     }
+  }
+
+  readonly #fastPathEvent = (id: number, reason: string, brokeFormat: boolean): void => {
+    if (this.#fastPath?.handle.channelClosed(id, reason, brokeFormat) !== false) return
+    const error = new TunError('ESYSCALL', `${reason} on ${this.name}`)
+    if (this.#onError === undefined) throw error
+    this.#onError(error)
   }
 
   readonly #fail = (error: SystemCallError): void => {

@@ -1,6 +1,7 @@
 // Entry point of the edgevpn_tun addon.
 #include <napi.h>
 
+#include "fast_path.h"
 #include "interface_config.h"
 #include "socket_option.h"
 #include "tun_queue.h"
@@ -9,6 +10,7 @@ namespace edgevpn_tun {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("TunQueue", TunQueue::Define(env));
+  exports.Set("FastPath", FastPath::Define(env));
   exports.Set("configureInterface", Napi::Function::New(env, ConfigureInterface, "configureInterface"));
   exports.Set("setSocketOption", Napi::Function::New(env, SetSocketOption, "setSocketOption"));
   return exports;

@@ -37,6 +37,7 @@ Napi::Function TunQueue::Define(Napi::Env env) {
   return DefineClass(env, "TunQueue",
                      {
                          InstanceAccessor<&TunQueue::Name>("name"),
+                         InstanceAccessor<&TunQueue::Fd>("fd"),
                          InstanceAccessor<&TunQueue::Slab>("slab"),
                          InstanceAccessor<&TunQueue::Meta>("meta"),
                          InstanceAccessor<&TunQueue::Counters>("counters"),
@@ -154,6 +155,8 @@ bool TunQueue::Open(Napi::Env env, const std::string& requestedName, bool multiQ
 }
 
 Napi::Value TunQueue::Name(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), name_); }
+
+Napi::Value TunQueue::Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
 
 Napi::Value TunQueue::Slab(const Napi::CallbackInfo& info) { return slab_.Value(); }
 

@@ -12,7 +12,7 @@
 namespace edgevpn_tun {
 
 // JS: new TunQueue(name, { multiQueue, vnetHdr, maxBatch, maxPacket, copy }, onBatch(count, buffer), onError(err))
-//   .name .slab .meta .counters  resume() pause() close()  write(bytes) writeBatch(buffer, meta, count)
+//   .name .fd .slab .meta .counters  resume() pause() close()  write(bytes) writeBatch(buffer, meta, count)
 class TunQueue : public Napi::ObjectWrap<TunQueue> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -28,6 +28,7 @@ class TunQueue : public Napi::ObjectWrap<TunQueue> {
   bool ReadOptions(Napi::Env env, Napi::Object options);
 
   Napi::Value Name(const Napi::CallbackInfo& info);
+  Napi::Value Fd(const Napi::CallbackInfo& info);
   Napi::Value Slab(const Napi::CallbackInfo& info);
   Napi::Value Meta(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);

@@ -73,6 +73,7 @@ export const vpnFlags: FlagSpec[] = [
   flag({ name: 'tun-offload', kind: 'bool', env: 'EDGEVPNTUNOFFLOAD', default: true, usage: 'carry TCP segmentation offload packets whole between nodes of this port (/edgevpn-ts/vpn/1.1.0)' }),
   flag({ name: 'vpn-fast', kind: 'bool', env: 'EDGEVPNFAST', default: true, usage: 'send to directly connected nodes of this port over a plain TCP socket with AES-256-GCM, keys agreed over libp2p (/edgevpn-ts/vpn-fast/1.0.0)' }),
   flag({ name: 'vpn-fast-port', kind: 'int', env: 'EDGEVPNFASTPORT', default: 0, usage: 'TCP port of the fast data channel (0: any free port)' }),
+  flag({ name: 'vpn-fast-engine', kind: 'string', env: 'EDGEVPNFASTENGINE', default: 'native', usage: 'what carries fast-channel packets: native (threads of the TUN addon) or js (the main thread)' }),
   flag({ name: 'bootstrap-iface', kind: 'bool', env: 'EDGEVPNBOOTSTRAPIFACE', default: true, usage: 'configure the interface address, MTU and link state' }),
   flag({ name: 'channel-buffer-size', kind: 'int', env: 'EDGEVPNCHANNELBUFFERSIZE', default: 0, usage: 'accepted for compatibility' }),
   flag({ name: 'concurrency', kind: 'int', default: 0, usage: 'accepted for compatibility' }),

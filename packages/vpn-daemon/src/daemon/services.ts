@@ -13,7 +13,7 @@ import { dnsRecords, nodeView, vpnMetrics } from './api-adapters.js'
 import { prometheusSources } from './prometheus-sources.js'
 import type { ParsedFlags } from '../cli/flags.js'
 import type { EdgeNode } from '../node/edge-node.js'
-import type { VpnService } from '../vpn/index.js'
+import type { FastEngine, VpnService } from '../vpn/index.js'
 import type { Logger } from '@edgevpn/mesh-core'
 
 export type Stop = () => Promise<void>
@@ -27,6 +27,7 @@ export async function startVpn (node: EdgeNode, flags: ParsedFlags, address: str
     offload: flags.bool('tun-offload'),
     fast: flags.bool('vpn-fast'),
     fastPort: flags.int('vpn-fast-port'),
+    fastEngine: flags.string('vpn-fast-engine') as FastEngine,
     timeout: parseGoDuration(flags.string('timeout'), '--timeout'),
     router: flags.string('router') === '' ? undefined : flags.string('router'),
     staticPeerTable: flags.strings('static-peertable'),

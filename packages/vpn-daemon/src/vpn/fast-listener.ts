@@ -4,13 +4,17 @@ import {
 } from './fast-crypto.js'
 import { decodeOffer, encodeAnswer, FAST_OFFER_BYTES, readMessage } from './fast-negotiation.js'
 import { NotAMemberError } from './inbound-streams.js'
+import { followReceiveCounters } from './native-counters.js'
 import { PacketSplitter, StreamFormatError } from './packet-splitter.js'
 import { OFFLOAD_FRAMES } from './framing.js'
+import { socketFd } from './socket-unsent.js'
 import type { FastSessionKeys } from './fast-crypto.js'
+import type { NativeFastChannels } from './fast-path-tables.js'
 import type { InboundGate } from './inbound-gate.js'
 import type { InboundStreams } from './inbound-streams.js'
 import type { VpnCounters } from './vpn-stats.js'
 import type { Logger } from '@edgevpn/mesh-core'
+import type { FastReceiveChannel } from '@edgevpn/tun'
 import type { Connection, Stream, StreamHandler } from '@libp2p/interface'
 import type { AddressInfo, Server, Socket } from 'node:net'
 
@@ -33,6 +37,11 @@ export interface FastListenerComponents {
   inbound: Pick<InboundStreams, 'unitSink'>
   counters: VpnCounters
   logger: Logger
+  /**
+   * When given, bound sockets go to the native fast path, whose receive thread makes the same
+   * checks as `inbound` off the JS thread.
+   */
+  native?: NativeFastChannels
 }
 
 /** A session agreed over libp2p whose socket has not arrived yet. */
@@ -64,6 +73,8 @@ export class FastListener {
   readonly #sockets = new Set<Socket>()
   /** Bound sockets and the peer each belongs to. */
   readonly #bound = new Map<Socket, string>()
+  /** Sockets handed to the native fast path: their peers, and how to stop folding in their counters. */
+  readonly #channels = new Map<FastReceiveChannel, { peer: string, stopCounting: () => void }>()
   #unbound = 0
   readonly #stopWatching: () => void
 
@@ -107,6 +118,7 @@ export class FastListener {
     for (const socket of this.#sockets) socket.destroy()
     this.#sockets.clear()
     this.#bound.clear()
+    for (const channel of [...this.#channels.keys()]) this.#closeChannel(channel)
     await new Promise<void>(resolve => { this.#server.close(() => { resolve() }) })
   }
 
@@ -193,8 +205,13 @@ export class FastListener {
       this.#reject(socket, 'the peer is no longer a member')
       return
     }
+    const ack = encodeAck(keys, helloSessionId(received))
+    if (this.#components.native !== undefined) {
+      this.#handToNative(this.#components.native, socket, peer, keys, ack, received.subarray(FAST_HELLO_BYTES))
+      return
+    }
     this.#bound.set(socket, peer)
-    socket.write(encodeAck(keys, helloSessionId(received)))
+    socket.write(ack)
     const opener = new RecordOpener(keys.data)
     const splitter = new PacketSplitter(OFFLOAD_FRAMES)
     const deliver = inbound.unitSink(peer, 'offload')
@@ -221,6 +238,39 @@ export class FastListener {
     logger.debug('fast-channel socket bound', { peer })
   }
 
+  /** Gives a socket with a valid hello to the native fast path, which writes the ack and reads the rest. */
+  #handToNative (native: NativeFastChannels, socket: Socket, peer: string, keys: FastSessionKeys, ack: Buffer, received: Buffer): void {
+    const { counters, logger } = this.#components
+    try {
+      const channel = native.fastPath.addReceiver(socketFd(socket), { key: keys.data, ack, received, sources: native.tables.sourcesOf(peer) },
+        (reason, brokeFormat) => {
+          if (!this.#channels.has(channel)) return
+          this.#closeChannel(channel)
+          if (brokeFormat) {
+            counters.rejectedFastSockets++
+            logger.info('closed a fast-channel socket that broke the format', { peer, error: reason })
+          } else {
+            logger.debug('fast-channel socket closed', { peer, reason })
+          }
+        })
+      this.#channels.set(channel, { peer, stopCounting: followReceiveCounters(counters, counters.peer(peer), channel) })
+      native.tables.addReceiver(channel, peer)
+      logger.debug('fast-channel socket bound', { peer, engine: 'native' })
+    } catch (err) {
+      logger.info('could not hand a fast-channel socket to the native fast path', { peer, error: err })
+    } finally {
+      // the fast path has its own descriptor of the socket
+      socket.destroy()
+    }
+  }
+
+  #closeChannel (channel: FastReceiveChannel): void {
+    this.#channels.get(channel)?.stopCounting()
+    this.#channels.delete(channel)
+    this.#components.native?.tables.removeReceiver(channel)
+    channel.close()
+  }
+
   #reject (socket: Socket, reason: string): void {
     this.#components.counters.rejectedFastSockets++
     this.#components.logger.debug('rejected a fast-channel socket', { remote: socket.remoteAddress, reason })
@@ -230,6 +280,9 @@ export class FastListener {
   #closeNonMembers (): void {
     for (const [socket, peer] of this.#bound) {
       if (!this.#components.gate.allows(peer)) socket.destroy()
+    }
+    for (const [channel, { peer }] of this.#channels) {
+      if (!this.#components.gate.allows(peer)) this.#closeChannel(channel)
     }
   }
 }

@@ -5,13 +5,16 @@ import { deriveSessionKeys, encodeHello, FAST_ACK_BYTES, randomSecret, RecordSea
 import { decodeAnswer, encodeOffer, FAST_ANSWER_BYTES, readMessage } from './fast-negotiation.js'
 import { encodeFrameRuns, OFFLOAD_FRAMES } from './framing.js'
 import { FAST_VPN_PROTOCOL } from './protocols.js'
+import { followSendCounters } from './native-counters.js'
 import { SendQueue } from './send-queue.js'
-import { limitUnsentBytes } from './socket-unsent.js'
+import { limitUnsentBytes, socketFd } from './socket-unsent.js'
 import { isInteractiveUnit } from './traffic-class.js'
+import type { NativeFastChannels } from './fast-path-tables.js'
 import type { PacketRun } from './framing.js'
 import type { SendQueueInit } from './send-queue.js'
 import type { PeerTraffic, VpnCounters } from './vpn-stats.js'
 import type { Logger } from '@edgevpn/mesh-core'
+import type { FastSendChannel } from '@edgevpn/tun'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { Socket } from 'node:net'
 
@@ -37,6 +40,11 @@ export interface FastSenderComponents {
   libp2p: Pick<Libp2p, 'dial'>
   counters: VpnCounters
   logger: Logger
+  /**
+   * When given, the ready socket goes to the native fast path, whose send thread then takes the
+   * peer's packets straight from the device; otherwise this class seals and writes them.
+   */
+  native?: NativeFastChannels
 }
 
 /** The libp2p connection cannot carry a fast channel; it is not an error worth logging loudly. */
@@ -52,8 +60,9 @@ type FastState = 'idle' | 'connecting' | 'ready' | 'retry-wait' | 'closed'
  * port the peer answers at the connection's remote IP, proves the session with a MAC'd hello and
  * waits for the peer's MAC'd ack; from then on {@link ready} is true and {@link push} queues
  * offload units in a {@link SendQueue} (interactive lane first, CoDel on bulk), which is sealed
- * into AES-256-GCM records whenever the socket takes more. Until then, and after a failure (retried
- * after a growing delay), the caller keeps using the libp2p streams.
+ * into AES-256-GCM records whenever the socket takes more. With the native fast path, the socket
+ * goes there instead (same records, interactive lane and CoDel, off the JS thread). Until then, and
+ * after a failure (retried after a growing delay), the caller keeps using the libp2p streams.
  */
 export class FastSender {
   readonly #components: FastSenderComponents
@@ -68,6 +77,9 @@ export class FastSender {
   #retryAt = 0
   #socket: Socket | undefined
   #sealer: RecordSealer | undefined
+  /** The socket's channel in the native fast path, which then owns it. */
+  #channel: FastSendChannel | undefined
+  #stopCounting: (() => void) | undefined
   /** Where queued units are framed before sealing; grows to the largest write. */
   #scratch: Uint8Array = new Uint8Array(0)
   readonly #flush = (): void => { this.#sendQueued() }
@@ -114,6 +126,10 @@ export class FastSender {
    * {@link ready}. `source` is only read during the call.
    */
   push (source: Uint8Array, spans: Int32Array, count: number): void {
+    if (this.#channel !== undefined) {
+      if (!this.#channel.send(source, spans, count)) this.#components.counters.drop('send-failed', count)
+      return
+    }
     // while nothing waits, units go straight from `source` (no copy: allocations cost GC pauses)
     const direct = this.#queue.length === 0 ? this.#sendDirect(source, spans, count) : 0
     let refused = 0
@@ -132,6 +148,7 @@ export class FastSender {
     this.#state = 'closed'
     this.#socket?.destroy()
     this.#socket = undefined
+    this.#releaseChannel()?.close()
     this.#discardQueued()
   }
 
@@ -217,10 +234,16 @@ export class FastSender {
       return
     }
     if (this.#maxUnsentBytes > 0) limitUnsentBytes(socket, this.#maxUnsentBytes)
-    this.#socket = socket
-    this.#sealer = new RecordSealer(keys.data)
     this.#state = 'ready'
     this.#backoff.reset()
+    this.#traffic.protocol = FAST_VPN_PROTOCOL
+    const address = `${host}:${answer.port}`
+    if (this.#components.native !== undefined) {
+      this.#handToNative(this.#components.native, socket, keys.data, address)
+      return
+    }
+    this.#socket = socket
+    this.#sealer = new RecordSealer(keys.data)
     // the listener never sends after its ack; anything more is ignored
     socket.on('data', () => {})
     socket.on('drain', this.#flush)
@@ -233,7 +256,37 @@ export class FastSender {
       this.#discardQueued()
       this.#failed(new Error('the fast-channel socket closed'))
     })
-    this.#components.logger.info('fast channel up', { peer: this.#peer.toString(), address: `${host}:${answer.port}` })
+    this.#components.logger.info('fast channel up', { peer: this.#peer.toString(), address })
+  }
+
+  /** Gives the proven socket to the native fast path (which keeps a duplicate of its descriptor). */
+  #handToNative (native: NativeFastChannels, socket: Socket, key: Buffer, address: string): void {
+    const peer = this.#peer.toString()
+    try {
+      const channel = native.fastPath.addSender(socketFd(socket), key, reason => {
+        if (this.#releaseChannel() === channel) this.#failed(new Error(reason))
+      })
+      this.#channel = channel
+      this.#stopCounting = followSendCounters(this.#components.counters, this.#traffic, channel)
+      native.tables.addSender(peer, channel)
+    } catch (err) {
+      this.#failed(err)
+      return
+    } finally {
+      // the fast path has its own descriptor of the socket
+      socket.destroy()
+    }
+    this.#components.logger.info('fast channel up', { peer, address, engine: 'native' })
+  }
+
+  /** Forgets the native channel (routes and counters included); returns it. */
+  #releaseChannel (): FastSendChannel | undefined {
+    const channel = this.#channel
+    if (channel === undefined) return undefined
+    this.#channel = undefined
+    this.#stopCounting?.()
+    this.#components.native?.tables.removeSender(this.#peer.toString(), channel)
+    return channel
   }
 
   #failed (err: unknown): void {

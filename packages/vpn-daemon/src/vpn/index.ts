@@ -30,7 +30,7 @@
 export { createVpnService } from './vpn-service.js'
 export type { VpnService, VpnServiceComponents } from './vpn-service.js'
 export { resolveVpnInit } from './vpn-init.js'
-export type { VpnServiceInit, ResolvedVpnInit } from './vpn-init.js'
+export type { FastEngine, VpnServiceInit, ResolvedVpnInit } from './vpn-init.js'
 export { VpnConfigError } from './vpn-config-error.js'
 export { GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL, FAST_VPN_PROTOCOL } from './protocols.js'
 export { FastListener } from './fast-listener.js'

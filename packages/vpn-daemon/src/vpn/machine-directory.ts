@@ -11,12 +11,14 @@ export class MachineDirectory {
   readonly #unwatch: () => void
   #peerByIp: Map<string, string> | undefined
   #members: Set<string> | undefined
+  #ipsByPeer: Map<string, string[]> | undefined
 
   constructor (ledger: Ledger) {
     this.#ledger = ledger
     this.#unwatch = ledger.watch({ bucket: BUCKETS.machines }, () => {
       this.#peerByIp = undefined
       this.#members = undefined
+      this.#ipsByPeer = undefined
       for (const listener of this.#listeners) listener()
     })
   }
@@ -27,6 +29,19 @@ export class MachineDirectory {
    */
   peerOf (ip: string): string | undefined {
     return this.#table().get(ip)
+  }
+
+  /** The IPs (Go text form) of the live entries whose `PeerID` is `peerId`. */
+  addressesOf (peerId: string): readonly string[] {
+    if (this.#ipsByPeer === undefined) {
+      this.#ipsByPeer = new Map()
+      for (const [ip, peer] of this.#table()) {
+        const ips = this.#ipsByPeer.get(peer)
+        if (ips === undefined) this.#ipsByPeer.set(peer, [ip])
+        else ips.push(ip)
+      }
+    }
+    return this.#ipsByPeer.get(peerId) ?? []
   }
 
   /** Whether `peerId` is the `PeerID` of at least one live entry. */

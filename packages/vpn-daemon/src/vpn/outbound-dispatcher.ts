@@ -7,6 +7,7 @@ import { FAST_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from './
 import { watchDirectConnections } from './relayed-links.js'
 import { segmentOffloadUnit, SegmentationError } from './software-segmentation.js'
 import { isPlainPacket, VNET_HDR_BYTES } from './vnet-header.js'
+import type { NativeFastChannels } from './fast-path-tables.js'
 import type { FramedChannelInit } from './framed-channel.js'
 import type { PacketRun } from './framing.js'
 import type { GoStreamSenderInit } from './go-stream-sender.js'
@@ -51,6 +52,8 @@ export interface OutboundDispatcherComponents {
   router: Router
   counters: VpnCounters
   logger: Logger
+  /** The native fast path that ready fast channels go to (see FastSender). */
+  native?: NativeFastChannels
 }
 
 /** How packets reach one peer. */
@@ -249,7 +252,7 @@ export class OutboundDispatcher {
       traffic,
       offload: this.#headerBytes > 0 ? channel(OFFLOAD_VPN_PROTOCOL, offloadRefused) : undefined,
       fast: this.#headerBytes > 0 && this.#init.fast === true
-        ? new FastSender({ libp2p, counters, logger }, peer, traffic, { timeout: this.#init.timeout, maxBulkBytes: this.#init.maxQueuedBytes })
+        ? new FastSender({ libp2p, counters, logger, native: this.#components.native }, peer, traffic, { timeout: this.#init.timeout, maxBulkBytes: this.#init.maxQueuedBytes })
         : undefined,
       framed: channel(FRAMED_VPN_PROTOCOL, framedRefused),
       offersOffload: undefined,

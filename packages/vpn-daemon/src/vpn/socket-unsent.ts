@@ -16,7 +16,16 @@ interface HandleOwner {
  * @throws TunError `ESYSCALL` when the kernel refuses the option
  */
 export function limitUnsentBytes (socket: Socket, bytes: number): void {
+  setSocketOption(socketFd(socket), SOCKET_OPTION.IPPROTO_TCP, SOCKET_OPTION.TCP_NOTSENT_LOWAT, bytes)
+}
+
+/**
+ * The file descriptor of a connected socket.
+ *
+ * @throws Error when it has none (not connected yet, or closed)
+ */
+export function socketFd (socket: Socket): number {
   const fd = (socket as unknown as HandleOwner)._handle?.fd
   if (fd === undefined || fd < 0) throw new Error('the socket has no file descriptor')
-  setSocketOption(fd, SOCKET_OPTION.IPPROTO_TCP, SOCKET_OPTION.TCP_NOTSENT_LOWAT, bytes)
+  return fd
 }

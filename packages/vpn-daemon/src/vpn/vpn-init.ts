@@ -5,6 +5,9 @@ import { parseStaticPeerTable } from './static-peer-table.js'
 import { VpnConfigError } from './vpn-config-error.js'
 import type { WireProtocolChoice } from './outbound-dispatcher.js'
 
+/** What carries the fast channels' packets (see {@link VpnServiceInit.fastEngine}). */
+export type FastEngine = 'native' | 'js'
+
 /** Options of {@link createVpnService}, named after Go edgevpn's flags. */
 export interface VpnServiceInit {
   /** Go `--interface`: name of the TUN device. @default 'edgevpn0' */
@@ -41,6 +44,12 @@ export interface VpnServiceInit {
   fast?: boolean
   /** `--vpn-fast-port`: TCP port of the fast data channel, 0 for any free port. @default 0 */
   fastPort?: number
+  /**
+   * `--vpn-fast-engine`: what carries the fast channels' packets. `native`: two threads of the TUN
+   * addon read and write the device and the sockets, off the JS thread (and its garbage
+   * collector); `js`: the main thread, as every other path. Same wire format. @default 'native'
+   */
+  fastEngine?: FastEngine
   /** Go `--timeout`: how long opening a stream to a peer may take, in ms. @default 15000 */
   timeout?: number
   /**
@@ -86,6 +95,7 @@ export interface ResolvedVpnInit {
   offload: boolean
   fast: boolean
   fastPort: number
+  fastEngine: FastEngine
   timeout: number
   router?: string
   staticPeerTable?: ReadonlyMap<string, string>
@@ -125,6 +135,8 @@ export function resolveVpnInit (init: VpnServiceInit = {}): ResolvedVpnInit {
   const offload = (init.offload ?? true) && wireProtocol === 'auto'
   const fastPort = init.fastPort ?? 0
   if (!Number.isInteger(fastPort) || fastPort < 0 || fastPort > 65535) throw new VpnConfigError(`--vpn-fast-port must be a port number (0 for any), got ${fastPort}`)
+  const fastEngine = init.fastEngine ?? 'native'
+  if (fastEngine !== 'native' && fastEngine !== 'js') throw new VpnConfigError(`--vpn-fast-engine must be "native" or "js", got "${String(fastEngine)}"`)
   if (wireProtocol !== 'auto' && wireProtocol !== 'go') throw new VpnConfigError(`wire protocol must be "auto" or "go", got "${String(wireProtocol)}"`)
 
   return {
@@ -138,6 +150,7 @@ export function resolveVpnInit (init: VpnServiceInit = {}): ResolvedVpnInit {
     offload,
     fast: (init.fast ?? true) && offload,
     fastPort,
+    fastEngine,
     timeout: positiveInteger('timeout', init.timeout ?? 15_000),
     router,
     staticPeerTable: staticEntries.length > 0 ? parseStaticPeerTable(staticEntries) : undefined,

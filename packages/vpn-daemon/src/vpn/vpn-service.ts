@@ -1,5 +1,6 @@
 import { openTun } from '@edgevpn/tun'
 import { FastListener } from './fast-listener.js'
+import { FastPathTables } from './fast-path-tables.js'
 import { FRAMED_PACKETS, OFFLOAD_FRAMES } from './framing.js'
 import { InboundGate } from './inbound-gate.js'
 import { InboundStreams } from './inbound-streams.js'
@@ -13,6 +14,7 @@ import { Router } from './router.js'
 import { createSourceGuard } from './source-guard.js'
 import { resolveVpnInit } from './vpn-init.js'
 import { VpnCounters } from './vpn-stats.js'
+import type { NativeFastChannels } from './fast-path-tables.js'
 import type { VpnServiceInit } from './vpn-init.js'
 import type { VpnStats } from './vpn-stats.js'
 import type { Ledger } from '@edgevpn/ledger'
@@ -84,8 +86,14 @@ export async function createVpnService (components: VpnServiceComponents, init: 
   const inbound = new InboundStreams({ gate, sourceGuard, counters, sink: tun, logger }, {
     sinkVnetHeader: config.offload
   })
-  const fastListener = config.fast ? new FastListener({ gate, inbound, counters, logger }, { port: config.fastPort }) : undefined
-  const outbound = new OutboundDispatcher({ libp2p, router, counters, logger }, {
+  let native: NativeFastChannels | undefined
+  if (config.fast && config.fastEngine === 'native') {
+    const fastPath = tun.startFastPath({ maxBulkBytes: config.maxQueuedBytes })
+    const tables = new FastPathTables({ fastPath, router, machines, ledger }, { staticPeerTable: config.staticPeerTable, router: config.router })
+    native = { fastPath, tables }
+  }
+  const fastListener = config.fast ? new FastListener({ gate, inbound, counters, logger, native }, { port: config.fastPort }) : undefined
+  const outbound = new OutboundDispatcher({ libp2p, router, counters, logger, native }, {
     wireProtocol: config.wireProtocol,
     timeout: config.timeout,
     maxBatch: config.maxBatch,
@@ -106,6 +114,7 @@ export async function createVpnService (components: VpnServiceComponents, init: 
     outbound.close()
     inbound.close()
     await fastListener?.close()
+    native?.tables.close()
     sourceGuard.close()
     router.close()
     machines.close()

@@ -69,6 +69,7 @@ export class VpnCounters {
   refusedStreams = 0
   rejectedFastSockets = 0
   readonly #peers = new Map<string, PeerTraffic>()
+  readonly #collectors = new Set<() => void>()
 
   /** The counters of one peer, created on first use. */
   peer (peerId: string): PeerTraffic {
@@ -98,7 +99,17 @@ export class VpnCounters {
     this.drops[reason] += packets
   }
 
+  /**
+   * Registers a function that brings the counters up to date before every snapshot (for counts
+   * kept elsewhere, like the native fast path's); returns the unregister function.
+   */
+  addCollector (collect: () => void): () => void {
+    this.#collectors.add(collect)
+    return () => { this.#collectors.delete(collect) }
+  }
+
   snapshot (): VpnStats {
+    for (const collect of this.#collectors) collect()
     return {
       totals: { ...this.totals },
       peers: Object.fromEntries([...this.#peers].map(([id, traffic]) => [id, { ...traffic }])),

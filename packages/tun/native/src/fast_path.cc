@@ -1,0 +1,894 @@
+#include "fast_path.h"
+
+#include "errno_error.h"
+#include "ip_header.h"
+#include "js_args.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace edgevpn_tun {
+
+namespace {
+
+// Like TunQueue: read at most this many batches per wakeup, so the sockets get their turn.
+constexpr int kRoundsPerWakeup = 4;
+constexpr uint32_t kMaxBatchLimit = 4096;
+constexpr uint32_t kMaxPacketLimit = 1 << 17;
+// The largest unit a record stream carries: a virtio header and a 64 KiB IP packet.
+constexpr size_t kMaxUnitBytes = kVnetHdrBytes + 0xffff;
+constexpr size_t kUnitLengthBytes = 4;
+constexpr size_t kReceiveBufferBytes = 2 * (kMaxRecordPlaintext + kRecordOverhead);
+
+double NowMs() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+uint32_t ReadBe32(const uint8_t* bytes) {
+  return (uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) | (uint32_t{bytes[2]} << 8) | bytes[3];
+}
+
+void WriteBe32(uint32_t value, uint8_t* bytes) {
+  bytes[0] = static_cast<uint8_t>(value >> 24);
+  bytes[1] = static_cast<uint8_t>(value >> 16);
+  bytes[2] = static_cast<uint8_t>(value >> 8);
+  bytes[3] = static_cast<uint8_t>(value);
+}
+
+void DrainEventFd(int fd) {
+  uint64_t value;
+  while (::read(fd, &value, sizeof(value)) > 0) {
+  }
+}
+
+std::string ErrnoText(const char* what, int err) { return std::string(what) + ": " + std::strerror(err); }
+
+void RaisePendingException(Napi::Env env) {
+  if (!env.IsExceptionPending()) return;
+  napi_value exception;
+  napi_get_and_clear_last_exception(env, &exception);
+  napi_fatal_exception(env, exception);
+}
+
+bool ToFloat64View(Napi::Env env, Napi::Value value, size_t minLength, const char* what, double** data) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      value.As<Napi::Float64Array>().ElementLength() < minLength) {
+    Napi::TypeError::New(env, std::string(what) + " must be a Float64Array of at least " + std::to_string(minLength) + " elements")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  *data = value.As<Napi::Float64Array>().Data();
+  return true;
+}
+
+// A duplicate of a socket descriptor, non-blocking, that stays open when JS closes its own.
+int DuplicateSocket(Napi::Env env, Napi::Value value) {
+  if (!value.IsNumber() || value.As<Napi::Number>().Int32Value() < 0) {
+    Napi::TypeError::New(env, "fd must be a file descriptor number").ThrowAsJavaScriptException();
+    return -1;
+  }
+  int fd = ::fcntl(value.As<Napi::Number>().Int32Value(), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0 || ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+    int err = errno;
+    if (fd >= 0) ::close(fd);
+    ThrowErrno(env, "fcntl", err);
+    return -1;
+  }
+  return fd;
+}
+
+bool ReadKey(Napi::Env env, Napi::Value value, ByteView* key) {
+  if (!ToByteView(env, value, "key", key)) return false;
+  if (key->length != kRecordKeyBytes) {
+    Napi::RangeError::New(env, "key must be 32 bytes").ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+// Reads an array of 4- or 16-byte addresses, calling add4/add6 for each.
+template <typename Add4, typename Add6>
+bool ReadAddresses(Napi::Env env, Napi::Value value, Add4 add4, Add6 add6) {
+  if (!value.IsArray()) {
+    Napi::TypeError::New(env, "addresses must be an array of Uint8Array").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Array addresses = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < addresses.Length(); ++i) {
+    ByteView address;
+    if (!ToByteView(env, addresses.Get(i), "address", &address)) return false;
+    if (address.length == 4) {
+      add4(i, ReadBe32(address.data));
+    } else if (address.length == 16) {
+      std::array<uint8_t, 16> bytes;
+      std::memcpy(bytes.data(), address.data, 16);
+      add6(i, bytes);
+    } else {
+      Napi::RangeError::New(env, "an address must be 4 (IPv4) or 16 (IPv6) bytes").ThrowAsJavaScriptException();
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+size_t FastPath::IPv6Hash::operator()(const IPv6Address& address) const {
+  uint64_t high, low;
+  std::memcpy(&high, address.data(), 8);
+  std::memcpy(&low, address.data() + 8, 8);
+  return std::hash<uint64_t>()(high ^ (low * 0x9e3779b97f4a7c15ULL));
+}
+
+FastPath::Receiver::Receiver(int32_t id, int fd, const uint8_t* key)
+    : id(id), fd(fd), opener(key), buffer(new uint8_t[kReceiveBufferBytes]), unit(new uint8_t[kMaxUnitBytes]) {}
+
+Napi::Function FastPath::Define(Napi::Env env) {
+  return DefineClass(env, "FastPath",
+                     {
+                         InstanceAccessor<&FastPath::Slab>("slab"),
+                         InstanceAccessor<&FastPath::Meta>("meta"),
+                         InstanceAccessor<&FastPath::Counters>("counters"),
+                         InstanceMethod<&FastPath::SetReading>("setReading"),
+                         InstanceMethod<&FastPath::AddSender>("addSender"),
+                         InstanceMethod<&FastPath::AddReceiver>("addReceiver"),
+                         InstanceMethod<&FastPath::SetAllowedSources>("setAllowedSources"),
+                         InstanceMethod<&FastPath::ReplaceRoutes>("replaceRoutes"),
+                         InstanceMethod<&FastPath::Send>("send"),
+                         InstanceMethod<&FastPath::CloseChannel>("closeChannel"),
+                         InstanceMethod<&FastPath::Close>("close"),
+                     });
+}
+
+FastPath::FastPath(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FastPath>(info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsObject() || !info[2].IsFunction() || !info[3].IsFunction()) {
+    Napi::TypeError::New(env, "new FastPath(tunFd: number, options: object, onBatch: function, onEvent: function)")
+        .ThrowAsJavaScriptException();
+    return;
+  }
+  Napi::Object options = info[1].As<Napi::Object>();
+  int64_t maxBatch = maxBatch_, maxPacket = maxPacket_, maxWriteBytes = static_cast<int64_t>(maxWriteBytes_);
+  int64_t maxBulkBytes = static_cast<int64_t>(queueLimits_.maxBulkBytes);
+  int64_t maxInteractiveBytes = static_cast<int64_t>(queueLimits_.maxInteractiveBytes);
+  if (!ReadIntegerOption(options, "maxBatch", 1, kMaxBatchLimit, &maxBatch) ||
+      !ReadIntegerOption(options, "maxPacket", 1, kMaxPacketLimit, &maxPacket) ||
+      !ReadIntegerOption(options, "maxWriteBytes", kMaxUnitBytes, kMaxRecordPlaintext - kMaxUnitBytes - kUnitLengthBytes, &maxWriteBytes) ||
+      !ReadIntegerOption(options, "maxBulkBytes", 0, int64_t{1} << 30, &maxBulkBytes) ||
+      !ReadIntegerOption(options, "maxInteractiveBytes", 0, int64_t{1} << 30, &maxInteractiveBytes)) {
+    return;
+  }
+  maxBatch_ = static_cast<uint32_t>(maxBatch);
+  maxPacket_ = static_cast<uint32_t>(maxPacket);
+  maxWriteBytes_ = static_cast<size_t>(maxWriteBytes);
+  queueLimits_.maxBulkBytes = static_cast<size_t>(maxBulkBytes);
+  queueLimits_.maxInteractiveBytes = static_cast<size_t>(maxInteractiveBytes);
+
+  tunFd_ = DuplicateSocket(env, info[0]);
+  if (tunFd_ < 0) return;
+  sendWake_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  receiveWake_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+  epoll_event wake{};
+  wake.events = EPOLLIN;
+  wake.data.u64 = 0;
+  if (sendWake_ < 0 || receiveWake_ < 0 || epoll_ < 0 || ::epoll_ctl(epoll_, EPOLL_CTL_ADD, receiveWake_, &wake) < 0) {
+    int err = errno;
+    stopped_ = true;
+    for (int fd : {tunFd_, sendWake_, receiveWake_, epoll_}) {
+      if (fd >= 0) ::close(fd);
+    }
+    ThrowErrno(env, "eventfd/epoll", err);
+    return;
+  }
+
+  // The read slab and the hand-off have room for maxBatch packets of maxPacket bytes (plus the spare
+  // byte that exposes oversized packets); untouched pages cost no memory.
+  slabBytes_ = size_t{maxBatch_} * maxPacket_ + 1;
+  readSlab_.reset(new uint8_t[slabBytes_]);
+  readMeta_.resize(size_t{maxBatch_} * 2);
+  handoff_.reset(new uint8_t[slabBytes_]);
+  Napi::Buffer<uint8_t> slab = Napi::Buffer<uint8_t>::New(env, slabBytes_);
+  slabData_ = slab.Data();
+  slab_ = Napi::Persistent(slab);
+  Napi::Int32Array meta = Napi::Int32Array::New(env, size_t{maxBatch_} * 2);
+  metaData_ = meta.Data();
+  meta_ = Napi::Persistent(meta);
+  Napi::Float64Array counters = Napi::Float64Array::New(env, kCounterCount);
+  counterData_ = counters.Data();
+  counters_ = Napi::Persistent(counters);
+  onBatch_ = Napi::Persistent(info[2].As<Napi::Function>());
+  onEvent_ = Napi::Persistent(info[3].As<Napi::Function>());
+
+  // The wrapper stays alive until the thread-safe function is finalized: queued calls use it.
+  Ref();
+  notify_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "edgevpn-fast-path", 0, 1,
+                                          [this](Napi::Env) { Unref(); });
+  notify_.Unref(env);
+  // Registered after the thread-safe function, so it runs first at env teardown (hooks run in reverse).
+  env_ = env;
+  napi_add_env_cleanup_hook(env, OnEnvCleanup, this);
+
+  sendThread_ = std::thread([this]() { SendLoop(); });
+  receiveThread_ = std::thread([this]() { ReceiveLoop(); });
+}
+
+FastPath::~FastPath() { Stop(); }
+
+void FastPath::OnEnvCleanup(void* fastPath) {
+  auto* self = static_cast<FastPath*>(fastPath);
+  self->cleanupHookRan_ = true;
+  self->Stop();
+}
+
+Napi::Value FastPath::Slab(const Napi::CallbackInfo& info) { return slab_.Value(); }
+
+Napi::Value FastPath::Meta(const Napi::CallbackInfo& info) { return meta_.Value(); }
+
+Napi::Value FastPath::Counters(const Napi::CallbackInfo& info) { return counters_.Value(); }
+
+Napi::Value FastPath::SetReading(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool on = info[0].ToBoolean();
+  if (stopped_ || reading_.exchange(on) == on) return env.Undefined();
+  // While reading, the loop keeps the process alive, as a reading TunQueue does.
+  if (on) {
+    notify_.Ref(env);
+  } else {
+    notify_.Unref(env);
+  }
+  Wake(sendWake_);
+  return env.Undefined();
+}
+
+Napi::Value FastPath::AddSender(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ByteView key;
+  double* counters = nullptr;
+  if (stopped_) {
+    ThrowErrno(env, "addSender", EBADF);
+    return env.Undefined();
+  }
+  if (!ReadKey(env, info[1], &key) || !ToFloat64View(env, info[2], kSenderCounterCount, "counters", &counters)) return env.Undefined();
+  int fd = DuplicateSocket(env, info[0]);
+  if (fd < 0) return env.Undefined();
+  int32_t id = nextId_++;
+  auto sender = std::make_unique<Sender>(id, fd, key.data, queueLimits_);
+  sender->counters = counters;
+  sender->countersRef = Napi::Persistent(info[2].As<Napi::Float64Array>());
+  {
+    std::lock_guard<std::mutex> lock(sendMutex_);
+    senders_[id] = std::move(sender);
+  }
+  Wake(sendWake_);
+  return Napi::Number::New(env, id);
+}
+
+Napi::Value FastPath::AddReceiver(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ByteView key, ack, received;
+  double* counters = nullptr;
+  if (stopped_) {
+    ThrowErrno(env, "addReceiver", EBADF);
+    return env.Undefined();
+  }
+  if (!ReadKey(env, info[1], &key) || !ToByteView(env, info[2], "ack", &ack) ||
+      !ToFloat64View(env, info[3], kReceiverCounterCount, "counters", &counters) || !ToByteView(env, info[4], "received", &received)) {
+    return env.Undefined();
+  }
+  if (received.length > kReceiveBufferBytes) {
+    Napi::RangeError::New(env, "received must be at most " + std::to_string(kReceiveBufferBytes) + " bytes").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int fd = DuplicateSocket(env, info[0]);
+  if (fd < 0) return env.Undefined();
+  int32_t id = nextId_++;
+  auto receiver = std::make_unique<Receiver>(id, fd, key.data);
+  receiver->counters = counters;
+  receiver->countersRef = Napi::Persistent(info[3].As<Napi::Float64Array>());
+  receiver->anySource = info[6].ToBoolean();
+  bool valid = ReadAddresses(
+      env, info[5], [&](uint32_t, uint32_t address) { receiver->sources4.insert(address); },
+      [&](uint32_t, const IPv6Address& address) { receiver->sources6.insert(address); });
+  // The dialer sends nothing before this ack, so nothing of it can be lost to JS's own reads.
+  ssize_t written = valid ? ::send(fd, ack.data, ack.length, MSG_NOSIGNAL | MSG_DONTWAIT) : 0;
+  if (!valid || written != static_cast<ssize_t>(ack.length)) {
+    int err = written < 0 ? errno : EAGAIN;
+    ::close(fd);
+    if (valid) ThrowErrno(env, "send(ack)", err);
+    return env.Undefined();
+  }
+  std::memcpy(receiver->buffer.get(), received.data, received.length);
+  receiver->fill = received.length;
+  std::lock_guard<std::mutex> lock(receiveMutex_);
+  Receiver& added = *receiver;
+  receivers_[id] = std::move(receiver);
+  if (OpenRecords(added) && !added.closed) {
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP;
+    event.data.u64 = static_cast<uint64_t>(id);
+    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) < 0) CloseReceiver(added, ErrnoText("epoll_ctl", errno), false);
+  }
+  return Napi::Number::New(env, id);
+}
+
+Napi::Value FastPath::SetAllowedSources(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::unordered_set<uint32_t> sources4;
+  std::unordered_set<IPv6Address, IPv6Hash> sources6;
+  if (!info[0].IsNumber()) {
+    Napi::TypeError::New(env, "id must be a number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (!ReadAddresses(
+          env, info[1], [&](uint32_t, uint32_t address) { sources4.insert(address); },
+          [&](uint32_t, const IPv6Address& address) { sources6.insert(address); })) {
+    return env.Undefined();
+  }
+  std::lock_guard<std::mutex> lock(receiveMutex_);
+  auto found = receivers_.find(info[0].As<Napi::Number>().Int32Value());
+  if (found != receivers_.end()) {
+    found->second->sources4.swap(sources4);
+    found->second->sources6.swap(sources6);
+    found->second->anySource = info[2].ToBoolean();
+  }
+  return env.Undefined();
+}
+
+Napi::Value FastPath::ReplaceRoutes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int32_t* senders = nullptr;
+  size_t senderCount = 0;
+  if (!info[0].IsArray() || !ToInt32View(env, info[1], "senders", &senders, &senderCount)) {
+    if (!env.IsExceptionPending()) Napi::TypeError::New(env, "addresses must be an array").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (info[0].As<Napi::Array>().Length() != senderCount) {
+    Napi::RangeError::New(env, "addresses and senders must have the same length").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::unordered_map<uint32_t, int32_t> routes4;
+  std::unordered_map<IPv6Address, int32_t, IPv6Hash> routes6;
+  if (!ReadAddresses(
+          env, info[0], [&](uint32_t i, uint32_t address) { routes4[address] = senders[i]; },
+          [&](uint32_t i, const IPv6Address& address) { routes6[address] = senders[i]; })) {
+    return env.Undefined();
+  }
+  std::lock_guard<std::mutex> lock(sendMutex_);
+  routes4_.swap(routes4);
+  routes6_.swap(routes6);
+  return env.Undefined();
+}
+
+Napi::Value FastPath::Send(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ByteView buffer;
+  int32_t* spans = nullptr;
+  size_t spanLength = 0;
+  if (!info[0].IsNumber() || !ToByteView(env, info[1], "buffer", &buffer) || !ToInt32View(env, info[2], "spans", &spans, &spanLength)) {
+    if (!env.IsExceptionPending()) Napi::TypeError::New(env, "id must be a number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  double countArg = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : -1.0;
+  if (countArg < 0 || countArg != static_cast<size_t>(countArg) || countArg * 2 > static_cast<double>(spanLength)) {
+    Napi::RangeError::New(env, "count must be an integer from 0 to spans.length / 2").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  size_t count = static_cast<size_t>(countArg);
+  for (size_t i = 0; i < count; ++i) {
+    int32_t offset = spans[2 * i], length = spans[2 * i + 1];
+    if (offset < 0 || length < 1 || static_cast<size_t>(length) > kMaxUnitBytes ||
+        static_cast<size_t>(offset) + static_cast<size_t>(length) > buffer.length) {
+      Napi::RangeError::New(env, "unit " + std::to_string(i) + " lies outside the buffer or is not 1 to " + std::to_string(kMaxUnitBytes) + " bytes")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
+  bool backlogged;
+  {
+    std::lock_guard<std::mutex> lock(sendMutex_);
+    auto found = senders_.find(info[0].As<Napi::Number>().Int32Value());
+    if (found == senders_.end() || found->second->closed) return Napi::Boolean::New(env, false);
+    SendUnits(*found->second, buffer.data, spans, count);
+    backlogged = found->second->Backlogged();
+  }
+  // the send thread then also waits for the socket to take more
+  if (backlogged) Wake(sendWake_);
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value FastPath::CloseChannel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int32_t id = info[0].ToNumber().Int32Value();
+  {
+    std::lock_guard<std::mutex> lock(sendMutex_);
+    auto found = senders_.find(id);
+    if (found != senders_.end()) {
+      if (!found->second->closed) ::close(found->second->fd);
+      senders_.erase(found);
+      Wake(sendWake_);
+      return env.Undefined();
+    }
+  }
+  std::lock_guard<std::mutex> lock(receiveMutex_);
+  auto found = receivers_.find(id);
+  if (found != receivers_.end()) {
+    if (!found->second->closed) {
+      ::epoll_ctl(epoll_, EPOLL_CTL_DEL, found->second->fd, nullptr);
+      ::close(found->second->fd);
+    }
+    receivers_.erase(found);
+  }
+  return env.Undefined();
+}
+
+Napi::Value FastPath::Close(const Napi::CallbackInfo& info) {
+  Stop();
+  return info.Env().Undefined();
+}
+
+void FastPath::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  stopping_ = true;
+  if (!cleanupHookRan_) napi_remove_env_cleanup_hook(env_, OnEnvCleanup, this);
+  Wake(sendWake_);
+  Wake(receiveWake_);
+  if (sendThread_.joinable()) sendThread_.join();
+  if (receiveThread_.joinable()) receiveThread_.join();
+  for (auto& entry : senders_) {
+    if (!entry.second->closed) ::close(entry.second->fd);
+  }
+  for (auto& entry : receivers_) {
+    if (!entry.second->closed) ::close(entry.second->fd);
+  }
+  senders_.clear();
+  receivers_.clear();
+  for (int fd : {tunFd_, sendWake_, receiveWake_, epoll_}) ::close(fd);
+  notify_.Release();
+}
+
+void FastPath::Wake(int eventFd) {
+  uint64_t one = 1;
+  ssize_t ignored = ::write(eventFd, &one, sizeof(one));
+  (void)ignored;
+}
+
+// ---- send side ----
+
+void FastPath::SendLoop() {
+  std::vector<pollfd> fds;
+  std::vector<int32_t> ids;
+  while (!stopping_) {
+    fds.clear();
+    ids.clear();
+    fds.push_back({sendWake_, POLLIN, 0});
+    bool reading = reading_.load();
+    if (reading) fds.push_back({tunFd_, POLLIN, 0});
+    size_t firstSender = fds.size();
+    {
+      std::lock_guard<std::mutex> lock(sendMutex_);
+      for (auto& entry : senders_) {
+        Sender& sender = *entry.second;
+        if (sender.closed) continue;
+        // the peer never sends on this socket: readable means closed
+        fds.push_back({sender.fd, static_cast<short>(POLLRDHUP | (sender.Backlogged() ? POLLOUT : 0)), 0});
+        ids.push_back(entry.first);
+      }
+    }
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      Report(0, ErrnoText("poll", errno), false);
+      return;
+    }
+    if (fds[0].revents != 0) DrainEventFd(sendWake_);
+    std::lock_guard<std::mutex> lock(sendMutex_);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      short revents = fds[firstSender + i].revents;
+      auto found = senders_.find(ids[i]);
+      if (revents == 0 || found == senders_.end() || found->second->closed) continue;
+      if ((revents & (POLLERR | POLLHUP | POLLRDHUP)) != 0) {
+        CloseSender(*found->second, "the peer closed the fast-channel socket");
+      } else if ((revents & POLLOUT) != 0) {
+        Flush(*found->second);
+      }
+    }
+    if (reading && fds[1].revents != 0) ReadTun();
+  }
+}
+
+int32_t FastPath::RouteOf(const uint8_t* unit, size_t length) const {
+  if (length <= kVnetHdrBytes) return 0;
+  const uint8_t* packet = unit + kVnetHdrBytes;
+  int version = IpVersion(packet, length - kVnetHdrBytes);
+  if (version == 4) {
+    auto found = routes4_.find(ReadBe32(DestinationAddress(packet, 4)));
+    return found == routes4_.end() ? 0 : found->second;
+  }
+  if (version == 6) {
+    IPv6Address destination;
+    std::memcpy(destination.data(), DestinationAddress(packet, 6), 16);
+    auto found = routes6_.find(destination);
+    return found == routes6_.end() ? 0 : found->second;
+  }
+  return 0;
+}
+
+void FastPath::ReadTun() {
+  uint8_t* slab = readSlab_.get();
+  // read() gets one byte more than maxPacket: TUN truncates silently, so a full read means "too big".
+  const size_t room = size_t{maxPacket_} + 1;
+  for (int round = 0; round < kRoundsPerWakeup; ++round) {
+    uint32_t count = 0;
+    uint32_t reads = 0;
+    size_t used = 0;
+    int readError = 0;
+    bool drained = false;
+    while (reads < maxBatch_) {
+      ssize_t n = ::read(tunFd_, slab + used, room);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          drained = true;
+        } else {
+          readError = errno;
+        }
+        break;
+      }
+      ++reads;
+      if (static_cast<size_t>(n) > maxPacket_) {
+        counterData_[kReadDrops] += 1;
+        continue;
+      }
+      readMeta_[2 * count] = static_cast<int32_t>(used);
+      readMeta_[2 * count + 1] = static_cast<int32_t>(n);
+      used += static_cast<size_t>(n);
+      ++count;
+    }
+    counterData_[kPacketsRead] += count;
+    counterData_[kBytesRead] += static_cast<double>(used);
+    bool handedOff = false;
+    for (uint32_t i = 0; i < count; ++i) {
+      const uint8_t* unit = slab + readMeta_[2 * i];
+      size_t length = static_cast<size_t>(readMeta_[2 * i + 1]);
+      auto found = senders_.find(RouteOf(unit, length));
+      if (found != senders_.end() && !found->second->closed) {
+        Sender& sender = *found->second;
+        if (sender.staged.empty()) touched_.push_back(&sender);
+        sender.staged.push_back(readMeta_[2 * i]);
+        sender.staged.push_back(readMeta_[2 * i + 1]);
+      } else {
+        Handoff(unit, length);
+        handedOff = true;
+      }
+    }
+    for (Sender* sender : touched_) {
+      SendUnits(*sender, slab, sender->staged.data(), sender->staged.size() / 2);
+      sender->staged.clear();
+    }
+    touched_.clear();
+    if (handedOff) Notify();
+    if (readError != 0) {
+      reading_ = false;
+      Report(0, ErrnoText("reading the TUN device failed", readError), false);
+      return;
+    }
+    if (drained) return;
+  }
+}
+
+void FastPath::SendUnits(Sender& sender, const uint8_t* base, const int32_t* spans, size_t count) {
+  size_t next = 0;
+  // while nothing waits, units are sealed straight from `base`, without a copy
+  while (next < count && !sender.closed && !sender.Backlogged()) {
+    sealList_.clear();
+    size_t bytes = 0;
+    while (next < count && bytes < maxWriteBytes_) {
+      size_t length = static_cast<size_t>(spans[2 * next + 1]);
+      sealList_.emplace_back(base + spans[2 * next], length);
+      bytes += length;
+      ++next;
+    }
+    SealListed(sender);
+  }
+  if (sender.closed) return;
+  double now = NowMs();
+  for (; next < count; ++next) {
+    const uint8_t* unit = base + spans[2 * next];
+    size_t length = static_cast<size_t>(spans[2 * next + 1]);
+    if (!sender.queue.Enqueue(unit, length, IsInteractiveUnit(unit, length), now)) sender.counters[kQueueFullDrops] += 1;
+  }
+  Flush(sender);
+}
+
+void FastPath::SealListed(Sender& sender) {
+  size_t plaintext = 0;
+  for (const auto& unit : sealList_) plaintext += kUnitLengthBytes + unit.second;
+  if (sender.out.size() < plaintext + kRecordOverhead) sender.out.resize(plaintext + kRecordOverhead);
+  sender.sealer.Begin(sender.out.data(), plaintext);
+  double ipBytes = 0;
+  for (const auto& unit : sealList_) {
+    uint8_t prefix[kUnitLengthBytes];
+    WriteBe32(static_cast<uint32_t>(unit.second), prefix);
+    sender.sealer.Update(prefix, kUnitLengthBytes);
+    sender.sealer.Update(unit.first, unit.second);
+    ipBytes += static_cast<double>(unit.second - kVnetHdrBytes);
+  }
+  sender.outStart = 0;
+  sender.outEnd = sender.sealer.Finish();
+  sender.counters[kSentPackets] += static_cast<double>(sealList_.size());
+  sender.counters[kSentBytes] += ipBytes;
+  WriteOut(sender);
+}
+
+void FastPath::Flush(Sender& sender) {
+  if (sender.closed || !WriteOut(sender)) return;
+  double now = NowMs();
+  while (sender.queue.length() > 0) {
+    uint64_t delayDrops = 0;
+    size_t taken = 0;
+    size_t bytes = 0;
+    while (bytes < maxWriteBytes_) {
+      if (dequeued_.size() <= taken) dequeued_.emplace_back();
+      if (!sender.queue.Dequeue(now, &dequeued_[taken], &delayDrops)) break;
+      bytes += dequeued_[taken].size();
+      ++taken;
+    }
+    sender.counters[kQueueDelayDrops] += static_cast<double>(delayDrops);
+    if (taken == 0) return;
+    sealList_.clear();
+    for (size_t i = 0; i < taken; ++i) sealList_.emplace_back(dequeued_[i].data(), dequeued_[i].size());
+    SealListed(sender);
+    if (sender.closed || sender.outStart < sender.outEnd) return;
+  }
+}
+
+bool FastPath::WriteOut(Sender& sender) {
+  while (sender.outStart < sender.outEnd) {
+    ssize_t n = ::send(sender.fd, sender.out.data() + sender.outStart, sender.outEnd - sender.outStart, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sender.outStart += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+    CloseSender(sender, ErrnoText("writing to the fast-channel socket failed", n < 0 ? errno : EPIPE));
+    return false;
+  }
+  sender.outStart = sender.outEnd = 0;
+  return true;
+}
+
+void FastPath::CloseSender(Sender& sender, const std::string& reason) {
+  if (sender.closed) return;
+  sender.closed = true;
+  ::close(sender.fd);
+  sender.queue.Clear();
+  sender.outStart = sender.outEnd = 0;
+  Report(sender.id, reason, false);
+}
+
+void FastPath::Handoff(const uint8_t* packet, size_t length) {
+  std::lock_guard<std::mutex> lock(handoffMutex_);
+  if (handoffMeta_.size() / 2 >= maxBatch_ || handoffBytes_ + length > slabBytes_) {
+    counterData_[kHandoffDrops] += 1;
+    return;
+  }
+  std::memcpy(handoff_.get() + handoffBytes_, packet, length);
+  handoffMeta_.push_back(static_cast<int32_t>(handoffBytes_));
+  handoffMeta_.push_back(static_cast<int32_t>(length));
+  handoffBytes_ += length;
+}
+
+// ---- receive side ----
+
+void FastPath::ReceiveLoop() {
+  epoll_event events[64];
+  while (!stopping_) {
+    int n = ::epoll_wait(epoll_, events, 64, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Report(0, ErrnoText("epoll_wait", errno), false);
+      return;
+    }
+    for (int i = 0; i < n; ++i) {
+      int32_t id = static_cast<int32_t>(events[i].data.u64);
+      if (id == 0) {
+        DrainEventFd(receiveWake_);
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(receiveMutex_);
+      auto found = receivers_.find(id);
+      if (found != receivers_.end() && !found->second->closed) ReadReceiver(*found->second);
+    }
+  }
+}
+
+void FastPath::ReadReceiver(Receiver& receiver) {
+  for (int round = 0; round < kRoundsPerWakeup; ++round) {
+    size_t room = kReceiveBufferBytes - receiver.fill;
+    ssize_t n = ::recv(receiver.fd, receiver.buffer.get() + receiver.fill, room, MSG_DONTWAIT);
+    if (n == 0) {
+      // the sender ended the stream in the middle of a record or unit
+      if (receiver.fill > 0 || receiver.headerFill > 0 || receiver.unitLength > 0) receiver.counters[kMalformedDrops] += 1;
+      CloseReceiver(receiver, "the peer closed the fast-channel socket", false);
+      return;
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) CloseReceiver(receiver, ErrnoText("reading the fast-channel socket failed", errno), false);
+      return;
+    }
+    receiver.fill += static_cast<size_t>(n);
+    if (!OpenRecords(receiver) || static_cast<size_t>(n) < room) return;
+  }
+}
+
+bool FastPath::OpenRecords(Receiver& receiver) {
+  uint8_t* buffer = receiver.buffer.get();
+  size_t start = 0;
+  while (receiver.fill - start >= kRecordLengthBytes) {
+    uint32_t length = ReadBe32(buffer + start);
+    if (length <= kRecordTagBytes || length > kMaxRecordPlaintext + kRecordTagBytes) {
+      CloseReceiver(receiver, "record length " + std::to_string(length) + " is outside " + std::to_string(kRecordTagBytes + 1) + ".." +
+                                  std::to_string(kMaxRecordPlaintext + kRecordTagBytes), true);
+      return false;
+    }
+    if (receiver.fill - start - kRecordLengthBytes < length) break;
+    uint8_t* body = buffer + start + kRecordLengthBytes;
+    if (!receiver.opener.Open(body, length)) {
+      CloseReceiver(receiver, "record " + std::to_string(receiver.opener.counter() - 1) + " failed authentication", true);
+      return false;
+    }
+    if (!TakePlaintext(receiver, body, length - kRecordTagBytes)) return false;
+    start += kRecordLengthBytes + length;
+  }
+  if (start > 0) {
+    std::memmove(buffer, buffer + start, receiver.fill - start);
+    receiver.fill -= start;
+  }
+  return true;
+}
+
+bool FastPath::TakePlaintext(Receiver& receiver, const uint8_t* bytes, size_t length) {
+  while (length > 0) {
+    if (receiver.unitLength == 0) {
+      size_t take = std::min(kUnitLengthBytes - receiver.headerFill, length);
+      std::memcpy(receiver.unitHeader + receiver.headerFill, bytes, take);
+      receiver.headerFill += take;
+      bytes += take;
+      length -= take;
+      if (receiver.headerFill < kUnitLengthBytes) return true;
+      receiver.headerFill = 0;
+      receiver.unitLength = ReadBe32(receiver.unitHeader);
+      receiver.unitFill = 0;
+      if (receiver.unitLength == 0 || receiver.unitLength > kMaxUnitBytes) {
+        CloseReceiver(receiver, "a unit of " + std::to_string(receiver.unitLength) + " bytes is outside 1.." + std::to_string(kMaxUnitBytes), true);
+        return false;
+      }
+      continue;
+    }
+    if (receiver.unitFill == 0 && length >= receiver.unitLength) {
+      // the common case: the whole unit is in this record
+      DeliverUnit(receiver, bytes, receiver.unitLength);
+      bytes += receiver.unitLength;
+      length -= receiver.unitLength;
+      receiver.unitLength = 0;
+    } else {
+      size_t take = std::min(receiver.unitLength - receiver.unitFill, length);
+      std::memcpy(receiver.unit.get() + receiver.unitFill, bytes, take);
+      receiver.unitFill += take;
+      bytes += take;
+      length -= take;
+      if (receiver.unitFill < receiver.unitLength) return true;
+      DeliverUnit(receiver, receiver.unit.get(), receiver.unitLength);
+      receiver.unitLength = 0;
+      receiver.unitFill = 0;
+    }
+    if (receiver.closed) return false;
+  }
+  return true;
+}
+
+bool FastPath::SourceAllowed(const Receiver& receiver, const uint8_t* packet, int version) const {
+  if (receiver.anySource) return true;
+  if (version == 4) return receiver.sources4.count(ReadBe32(SourceAddress(packet, 4))) > 0;
+  IPv6Address source;
+  std::memcpy(source.data(), SourceAddress(packet, 6), 16);
+  return receiver.sources6.count(source) > 0;
+}
+
+void FastPath::DeliverUnit(Receiver& receiver, const uint8_t* unit, size_t length) {
+  const uint8_t* packet = unit + kVnetHdrBytes;
+  size_t packetLength = length > kVnetHdrBytes ? length - kVnetHdrBytes : 0;
+  int version = IpVersion(packet, packetLength);
+  if (version == 0) {
+    receiver.counters[kMalformedDrops] += 1;
+    return;
+  }
+  if (!SourceAllowed(receiver, packet, version)) {
+    receiver.counters[kSpoofedDrops] += 1;
+    return;
+  }
+  for (;;) {
+    // offload units go to the kernel whole: it checks the virtio header and segments what needs it
+    ssize_t n = ::write(tunFd_, unit, length);
+    if (n >= 0) {
+      receiver.counters[kReceivedPackets] += 1;
+      receiver.counters[kReceivedBytes] += static_cast<double>(packetLength);
+      counterData_[kPacketsWritten] += 1;
+      counterData_[kBytesWritten] += static_cast<double>(n);
+      return;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EINVAL) {
+      receiver.counters[kMalformedDrops] += 1;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+      receiver.counters[kTunFullDrops] += 1;
+      counterData_[kWriteDrops] += 1;
+    } else {
+      CloseReceiver(receiver, ErrnoText("writing to the TUN device failed", errno), false);
+    }
+    return;
+  }
+}
+
+void FastPath::CloseReceiver(Receiver& receiver, const std::string& reason, bool brokeFormat) {
+  if (receiver.closed) return;
+  receiver.closed = true;
+  ::epoll_ctl(epoll_, EPOLL_CTL_DEL, receiver.fd, nullptr);
+  ::close(receiver.fd);
+  Report(receiver.id, reason, brokeFormat);
+}
+
+// ---- thread -> JS ----
+
+void FastPath::Report(int32_t id, const std::string& reason, bool brokeFormat) {
+  {
+    std::lock_guard<std::mutex> lock(handoffMutex_);
+    events_.push_back({id, reason, brokeFormat});
+  }
+  Notify();
+}
+
+void FastPath::Notify() {
+  if (notifyPending_.exchange(true)) return;
+  notify_.NonBlockingCall([this](Napi::Env env, Napi::Function) { OnNotify(env); });
+}
+
+void FastPath::OnNotify(Napi::Env env) {
+  notifyPending_ = false;
+  if (stopped_) return;
+  Napi::HandleScope scope(env);
+  size_t count;
+  std::vector<Event> events;
+  {
+    std::lock_guard<std::mutex> lock(handoffMutex_);
+    count = handoffMeta_.size() / 2;
+    std::memcpy(slabData_, handoff_.get(), handoffBytes_);
+    std::memcpy(metaData_, handoffMeta_.data(), handoffMeta_.size() * sizeof(int32_t));
+    handoffMeta_.clear();
+    handoffBytes_ = 0;
+    events.swap(events_);
+  }
+  if (count > 0) {
+    onBatch_.Call({Napi::Number::New(env, static_cast<double>(count)), slab_.Value()});
+    RaisePendingException(env);
+  }
+  for (const Event& event : events) {
+    if (stopped_) return;
+    onEvent_.Call({Napi::Number::New(env, event.id), Napi::String::New(env, event.reason), Napi::Boolean::New(env, event.brokeFormat)});
+    RaisePendingException(env);
+  }
+}
+
+}  // namespace edgevpn_tun
