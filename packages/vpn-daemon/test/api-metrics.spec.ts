@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { heartbeat, newPeerId, rawRequest, startApi } from './api-helpers.js'
 import type { ApiFixture } from './api-helpers.js'
-import type { DataPlaneStats, GossipStats, Libp2pStats, RuntimeStats } from '../src/api/index.js'
+import type { DataPlaneStats, GossipStats, Libp2pStats, PrometheusSources, RuntimeStats } from '../src/api/index.js'
 import type { PeerState } from '@edgevpn/mesh-core'
 
 function peer (id: string, link: PeerState['link']): PeerState {
@@ -24,6 +24,13 @@ describe('GET /metrics and /healthz', () => {
     api = undefined
   })
 
+  /** Starts an API whose `/metrics` reads `prometheus`, and scrapes it once. */
+  async function scrape (prometheus: PrometheusSources): Promise<{ body: string, values: Map<string, number> }> {
+    api = await startApi('off', '127.0.0.1:0', { prometheus })
+    const { body } = await rawRequest(api.address, 'GET', '/metrics')
+    return { body, values: samples(body) }
+  }
+
   it('exports ledger entries per bucket, the ledger index and connected peers by link, with HELP and TYPE lines', async () => {
     api = await startApi('off', '127.0.0.1:0')
     const [a, b, c] = (await Promise.all([newPeerId(), newPeerId(), newPeerId()])).map(p => p.id)
@@ -44,25 +51,25 @@ describe('GET /metrics and /healthz', () => {
     expect(values.get('edgevpn_ledger_index')).toBe(api.ledger.index())
     expect(values.get('edgevpn_peers_connected{link="direct"}')).toBe(1)
     expect(values.get('edgevpn_peers_connected{link="relayed"}')).toBe(1)
+    // an open API refuses nothing
+    expect(values.get('edgevpn_api_refused_requests_total')).toBe(0)
     // without sources, no data-plane or gossip families
     expect(response.body).not.toContain('edgevpn_vpn_')
     expect(response.body).not.toContain('edgevpn_gossip_')
   })
 
   it('adds the data-plane and gossip counters of its sources, drops by reason', async () => {
-    const vpn: DataPlaneStats = { packetsIn: 7, bytesIn: 700, packetsOut: 9, bytesOut: 900, drops: { 'no-route': 3, 'queue-full': 0 }, refusedStreams: 2 }
+    const vpn: DataPlaneStats = { packetsIn: 7, bytesIn: 700, packetsOut: 9, bytesOut: 900, drops: { 'no-route': 3, 'queue-full': 0 }, refusedStreams: 2, rejectedFastSockets: 4 }
     const gossip: GossipStats = { received: 11, delivered: 10, published: 4, publishFailed: 1, dropped: { unsealFailed: 1, badBlock: 0 } }
-    api = await startApi('enforce', '127.0.0.1:0', { prometheus: { dataPlane: () => vpn, gossip: () => gossip } })
-
-    const { body } = await rawRequest(api.address, 'GET', '/metrics')
+    const { body, values } = await scrape({ dataPlane: () => vpn, gossip: () => gossip })
     expect(body).toContain('# TYPE edgevpn_vpn_bytes_total counter\n')
     expect(body).toContain('# TYPE edgevpn_gossip_dropped_messages_total counter\n')
-    const values = samples(body)
     expect(values.get('edgevpn_vpn_packets_total{direction="in"}')).toBe(7)
     expect(values.get('edgevpn_vpn_bytes_total{direction="out"}')).toBe(900)
     expect(values.get('edgevpn_vpn_dropped_packets_total{reason="no-route"}')).toBe(3)
     expect(values.get('edgevpn_vpn_dropped_packets_total{reason="queue-full"}')).toBe(0)
     expect(values.get('edgevpn_vpn_refused_streams_total')).toBe(2)
+    expect(values.get('edgevpn_vpn_rejected_fast_sockets_total')).toBe(4)
     expect(values.get('edgevpn_gossip_messages_total{outcome="received"}')).toBe(11)
     expect(values.get('edgevpn_gossip_messages_total{outcome="publish_failed"}')).toBe(1)
     expect(values.get('edgevpn_gossip_dropped_messages_total{reason="unsealFailed"}')).toBe(1)
@@ -77,12 +84,9 @@ describe('GET /metrics and /healthz', () => {
   it('adds the libp2p connections, streams by protocol and process figures of its sources', async () => {
     const libp2p: Libp2pStats = { connections: 3, streams: new Map([['/meshsub/1.1.0', 6], ['/edgevpn/0.1', 2]]) }
     const runtime: RuntimeStats = { residentBytes: 90e6, heapUsedBytes: 20e6, heapTotalBytes: 30e6, externalBytes: 4e6, openFds: 41 }
-    api = await startApi('off', '127.0.0.1:0', { prometheus: { libp2p: () => libp2p, runtime: () => runtime } })
-
-    const { body } = await rawRequest(api.address, 'GET', '/metrics')
+    const { body, values } = await scrape({ libp2p: () => libp2p, runtime: () => runtime })
     expect(body).toContain('# TYPE edgevpn_libp2p_streams gauge\n')
     expect(body).toContain('# TYPE process_resident_memory_bytes gauge\n')
-    const values = samples(body)
     expect(values.get('edgevpn_libp2p_connections')).toBe(3)
     expect(values.get('edgevpn_libp2p_streams{protocol="/meshsub/1.1.0"}')).toBe(6)
     expect(values.get('edgevpn_libp2p_streams{protocol="/edgevpn/0.1"}')).toBe(2)

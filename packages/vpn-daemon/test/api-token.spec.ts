@@ -3,17 +3,21 @@
  * bearer token or the browser session cookie; without it the API is open, as in Go. Daemon mode
  * (the shipped systemd unit) puts the API on a unix socket with mode 0600.
  */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { apiOptionsFromFlags } from '../src/daemon/services.js'
+import { waitFor } from '../src/lab/lab-tools.js'
 import { createApiClient, createServiceClient, ApiClientError } from '../src/api/index.js'
 import { apiAccessFlags } from '../src/cli/common-flags.js'
 import { parseFlags } from '../src/cli/flags.js'
 import { UsageError } from '../src/cli/usage-error.js'
 import { rawRequest, startApi, tempDir } from './api-helpers.js'
 import type { ApiFixture } from './api-helpers.js'
+import type { ChildProcess } from 'node:child_process'
 
 const TOKEN = 'tok-7f3a9c1e5b2d4e6f8a0b'
 
@@ -78,6 +82,21 @@ describe('API with a bearer token', () => {
     expect((await rawRequest(api.address, 'GET', `/api/summary?token=${TOKEN}`)).status).toBe(401)
   })
 
+  it('counts refused requests in /metrics, which itself needs the token', async () => {
+    const refused = async (): Promise<number> => {
+      const { status, body } = await rawRequest(api.address, 'GET', '/metrics', { headers: { Authorization: `Bearer ${TOKEN}` } })
+      expect(status).toBe(200)
+      return Number(/^edgevpn_api_refused_requests_total (\d+)$/m.exec(body)?.[1])
+    }
+    const before = await refused()
+    expect((await rawRequest(api.address, 'GET', '/metrics')).status).toBe(401)
+    expect((await rawRequest(api.address, 'GET', '/api/ledger', { headers: { Authorization: 'Bearer wrong' } })).status).toBe(401)
+    expect((await rawRequest(api.address, 'GET', '/app?token=wrong')).status).toBe(401)
+    // neither the public /healthz nor a request with the token counts
+    expect((await rawRequest(api.address, 'GET', '/healthz')).status).toBe(200)
+    expect(await refused()).toBe(before + 3)
+  })
+
   it('never logs the token', () => {
     expect(api.logs.join('\n')).not.toContain(TOKEN)
   })
@@ -95,8 +114,8 @@ describe('API without a token', () => {
 })
 
 describe('API token flags', () => {
-  const options = async (argv: string[]): ReturnType<typeof apiOptionsFromFlags> =>
-    await apiOptionsFromFlags(parseFlags(argv, apiAccessFlags, { env: {} }).flags, '127.0.0.1:0')
+  const options = async (argv: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof apiOptionsFromFlags> =>
+    await apiOptionsFromFlags(parseFlags(argv, apiAccessFlags, { env }).flags, '127.0.0.1:0')
 
   it('reads the token from --api-token or a file, and refuses both at once', async () => {
     const dir = tempDir()
@@ -111,9 +130,94 @@ describe('API token flags', () => {
       writeFileSync(file, '\n')
       await expect(options(['--api-token-file', file])).rejects.toThrow(/is empty/)
       await expect(options(['--api-max-body-size', '0'])).rejects.toThrow(/positive/)
+      expect((await options([], { EDGEVPNAPITOKEN: TOKEN })).token).toBe(TOKEN)
     } finally {
       dir.remove()
     }
+  })
+
+  it('refuses a token given empty, which would leave the API open, or one a header cannot carry', async () => {
+    await expect(options(['--api-token', ''])).rejects.toThrow('--api-token: the API token is empty')
+    await expect(options([], { EDGEVPNAPITOKEN: '' })).rejects.toThrow('--api-token: the API token is empty')
+    await expect(options(['--api-token', 'two words'])).rejects.toThrow(/^--api-token: the API token must be printable ASCII/)
+  })
+})
+
+describe('role-agent against an API with a token', () => {
+  const EDGEVPN = fileURLToPath(new URL('../dist/cli/edgevpn.js', import.meta.url))
+  let api: ApiFixture
+  let dir: ReturnType<typeof tempDir>
+  const agents: ChildProcess[] = []
+
+  beforeAll(async () => {
+    api = await startApi('off', '127.0.0.1:0', { token: TOKEN })
+    dir = tempDir()
+  })
+
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map(async child => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM')
+        await once(child, 'exit')
+      }
+    }))
+  })
+
+  afterAll(async () => {
+    await api?.stop()
+    dir?.remove()
+  })
+
+  /** Starts the built `edgevpn role-agent` on the API as node `uuid`, with a clean environment; `log` gathers its stderr. */
+  function roleAgent (uuid: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess, log: () => string } {
+    const child = spawn(process.execPath, [EDGEVPN, 'role-agent', '--api-address', `http://${api.address}`, '--uuid', uuid,
+      '--state-dir', join(dir.path, uuid), '--poll-interval', '500ms', '--k3s-bin', '/bin/false', ...args],
+    { env: { PATH: process.env.PATH ?? '', HOME: dir.path, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+    agents.push(child)
+    let text = ''
+    child.stderr?.on('data', (chunk: Buffer) => { text += chunk.toString('utf8') })
+    return { child, log: () => text }
+  }
+
+  /** Whether node `uuid` advertized itself in the coordination bucket. */
+  const advertized = (uuid: string): boolean => api.ledger.list('kairos').has(`${uuid}-uuid`)
+
+  it('advertizes the node with --api-token, --api-token-file or EDGEVPNAPITOKEN', async () => {
+    const file = join(dir.path, 'api-token')
+    writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 })
+    const runs = [
+      roleAgent('by-flag', ['--api-token', TOKEN]),
+      roleAgent('by-file', ['--api-token-file', file]),
+      roleAgent('by-variable', [], { EDGEVPNAPITOKEN: TOKEN })
+    ]
+    for (const uuid of ['by-flag', 'by-file', 'by-variable']) await waitFor(`${uuid} advertized`, async () => advertized(uuid) || undefined, 30_000)
+    for (const { log } of runs) {
+      expect(log()).not.toContain('401')
+      expect(log()).not.toContain(TOKEN)
+    }
+  }, 60_000)
+
+  it('reports the 401 without the token, and writes nothing', async () => {
+    const { log } = roleAgent('no-token', [])
+    await waitFor('the refusal logged', async () => /HTTP 401.*Unauthorized/.test(log()) || undefined, 30_000)
+    expect(advertized('no-token')).toBe(false)
+  }, 60_000)
+
+  it('exits at once with one line naming a bad token flag', async () => {
+    const cases: Array<[string[], Record<string, string>, string]> = [
+      [['--api-token', ''], {}, 'edgevpn: --api-token: the API token is empty\n'],
+      [[], { EDGEVPNAPITOKEN: '' }, 'edgevpn: --api-token: the API token is empty\n'],
+      [['--api-token-file', join(dir.path, 'missing')], {}, `edgevpn: --api-token-file ${join(dir.path, 'missing')}: ENOENT\n`],
+      [['--api-token', TOKEN, '--api-token-file', join(dir.path, 'missing')], {}, 'edgevpn: give the API token with --api-token or --api-token-file, not both\n']
+    ]
+    for (const [args, env, message] of cases) {
+      const { child, log } = roleAgent('bad-flags', args, env)
+      // 'close': after stderr is read to its end
+      const [code] = await once(child, 'close') as [number | null]
+      expect(code, args.join(' ')).toBe(1)
+      expect(log()).toBe(message)
+    }
+    expect(advertized('bad-flags')).toBe(false)
   })
 })
 

@@ -35,5 +35,5 @@ export type { Machine, MachineStatus, Service, File, User, Peer, Summary } from 
 export { parseListenAddress, parseSocketMode, DEFAULT_SOCKET_MODE, UNIX_SOCKET_SCHEME } from './listen-address.js'
 export type { ListenAddress } from './listen-address.js'
 export { ApiListenError, ApiClientError, KeyNotFoundError } from './errors.js'
-export { ApiTokenAuth, ApiTokenError, SESSION_COOKIE } from './token-auth.js'
+export { ApiTokenAuth, ApiTokenError, checkApiToken, SESSION_COOKIE } from './token-auth.js'
 export type { AuthRequest } from './token-auth.js'

@@ -5,20 +5,24 @@ import type { Ledger } from '@edgevpn/ledger'
 import type { NodeView } from './node-view.js'
 import type { PrometheusSources } from './prometheus.js'
 import type { Router } from './router.js'
+import type { ApiTokenAuth } from './token-auth.js'
 
 export interface ObservabilityRoutesComponents {
   ledger: Ledger
   node: NodeView
   prometheus?: PrometheusSources
+  /** The API's token check, whose refusals are counted; without it none are. */
+  auth?: ApiTokenAuth
 }
 
 /**
  * `GET /metrics` (Prometheus text: ledger entries per bucket and height, connected peers by link,
- * and the data-plane, gossip, libp2p and process figures when their sources are given) and
+ * requests refused for their API token, and the data-plane, gossip, libp2p and process figures
+ * when their sources are given) and
  * `GET /healthz` (200 `ok` while the node is on its ledger topic, 503 otherwise). Not in Go
  * edgevpn.
  */
-export function addObservabilityRoutes (router: Router, { ledger, node, prometheus = {} }: ObservabilityRoutesComponents): void {
+export function addObservabilityRoutes (router: Router, { ledger, node, prometheus = {}, auth }: ObservabilityRoutesComponents): void {
   router
     .add('GET', '/healthz', () => {
       try {
@@ -39,6 +43,8 @@ export function addObservabilityRoutes (router: Router, { ledger, node, promethe
       const peers = node.peers().filter(peer => peer.connected)
       text.family('edgevpn_peers_connected', 'gauge', 'Peers with an open connection, by link.', (['direct', 'relayed'] as const)
         .map(link => [{ link }, peers.filter(peer => peer.link === link).length]))
+      text.family('edgevpn_api_refused_requests_total', 'counter', 'API requests refused with a 401 for a missing or wrong token.',
+        [[{}, auth?.refusedRequests ?? 0]])
       if (prometheus.dataPlane !== undefined) {
         const vpn = prometheus.dataPlane()
         text
@@ -50,6 +56,8 @@ export function addObservabilityRoutes (router: Router, { ledger, node, promethe
             Object.entries(vpn.drops).map(([reason, count]) => [{ reason }, count]))
           .family('edgevpn_vpn_refused_streams_total', 'counter', 'Inbound VPN streams reset because the peer is not a member.',
             [[{}, vpn.refusedStreams]])
+          .family('edgevpn_vpn_rejected_fast_sockets_total', 'counter', 'Fast-channel sockets closed for a missing or invalid hello or a broken record.',
+            [[{}, vpn.rejectedFastSockets]])
       }
       if (prometheus.gossip !== undefined) {
         const gossip = prometheus.gossip()

@@ -13,6 +13,8 @@ export interface DataPlaneStats {
   readonly drops: Readonly<Record<string, number>>
   /** Inbound data-plane streams reset because the peer is not a member. */
   readonly refusedStreams: number
+  /** Fast-channel sockets closed for a missing or invalid hello, or for breaking the record format. */
+  readonly rejectedFastSockets: number
 }
 
 /** Gossip hub counters (the ledger topic's `GossipHubStats`). */

@@ -147,7 +147,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   addLedgerRoutes(router, { ledger: init.ledger, writer })
   if (init.dns !== undefined) addDnsRoutes(router, init.dns)
   if (init.metrics !== undefined) addMetricsRoutes(router, init.metrics)
-  addObservabilityRoutes(router, { ledger: init.ledger, node: init.node, prometheus: init.prometheus })
+  addObservabilityRoutes(router, { ledger: init.ledger, node: init.node, prometheus: init.prometheus, auth })
 
   const route = async (request: IncomingMessage, method: string, path: string, target: RequestTarget): Promise<RouteResponse> => {
     // read (bounded) before routing, so that every route refuses oversized bodies alike

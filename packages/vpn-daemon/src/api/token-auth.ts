@@ -35,15 +35,20 @@ export class ApiTokenAuth {
   readonly #tokenDigest: Buffer
   readonly #session: string
   readonly #sessionDigest: Buffer
+  #refusedRequests = 0
 
   /** @throws ApiTokenError when the token is empty or has characters a header cannot carry */
   constructor (token: string) {
-    if (token === '') throw new ApiTokenError('the API token is empty')
-    if (!/^[\x21-\x7e]+$/.test(token)) throw new ApiTokenError('the API token must be printable ASCII without spaces')
+    checkApiToken(token)
     this.#tokenDigest = digest(token)
     // derived, so that the cookie jar never holds the token itself
     this.#session = createHmac('sha256', token).update('edgevpn API session').digest('base64url')
     this.#sessionDigest = digest(this.#session)
+  }
+
+  /** Requests answered with a 401 so far (`edgevpn_api_refused_requests_total`). */
+  get refusedRequests (): number {
+    return this.#refusedRequests
   }
 
   /**
@@ -55,7 +60,7 @@ export class ApiTokenAuth {
     if (PUBLIC_PATHS.has(request.path)) return undefined
     const offered = request.query.get('token')
     if (offered !== null && request.method === 'GET' && isUiPath(request.path)) {
-      if (!this.#matches(offered, this.#tokenDigest)) return unauthorized()
+      if (!this.#matches(offered, this.#tokenDigest)) return this.#refuse()
       const rest = new URLSearchParams(request.query)
       rest.delete('token')
       const query = rest.size > 0 ? `?${rest.toString()}` : ''
@@ -72,12 +77,27 @@ export class ApiTokenAuth {
     if (bearer !== undefined && this.#matches(bearer, this.#tokenDigest)) return undefined
     const session = sessionCookie(request.headers.cookie)
     if (session !== undefined && this.#matches(session, this.#sessionDigest)) return undefined
+    return this.#refuse()
+  }
+
+  #refuse (): ApiResponse {
+    this.#refusedRequests++
     return unauthorized()
   }
 
   #matches (candidate: string, expected: Buffer): boolean {
     return timingSafeEqual(digest(candidate), expected)
   }
+}
+
+/**
+ * Checks that `token` can be a bearer token: not empty, printable ASCII without spaces.
+ *
+ * @throws ApiTokenError naming what is wrong, never the token itself
+ */
+export function checkApiToken (token: string): void {
+  if (token === '') throw new ApiTokenError('the API token is empty')
+  if (!/^[\x21-\x7e]+$/.test(token)) throw new ApiTokenError('the API token must be printable ASCII without spaces')
 }
 
 function digest (text: string): Buffer {

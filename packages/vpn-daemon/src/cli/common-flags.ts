@@ -82,10 +82,15 @@ export const vpnFlags: FlagSpec[] = [
   flag({ name: 'vpn-queue-bytes', kind: 'int', env: 'EDGEVPNQUEUEBYTES', default: 512 * 1024, usage: 'bytes queued per peer before new packets are dropped' })
 ]
 
+/** The HTTP API's bearer token (not in Go edgevpn): required by the commands that serve the API, sent by those that call it. */
+export const apiTokenFlags: FlagSpec[] = [
+  flag({ name: 'api-token', kind: 'string', env: 'EDGEVPNAPITOKEN', default: '', usage: 'bearer token every API request but /healthz must carry (visible in ps: prefer the variable or --api-token-file)' }),
+  flag({ name: 'api-token-file', kind: 'string', env: 'EDGEVPNAPITOKENFILE', default: '', usage: 'file holding the API bearer token' })
+]
+
 /** Access to the HTTP API (not in Go edgevpn), read by the commands that serve it. */
 export const apiAccessFlags: FlagSpec[] = [
-  flag({ name: 'api-token', kind: 'string', env: 'EDGEVPNAPITOKEN', default: '', usage: 'bearer token every API request but /healthz must carry (visible in ps: prefer the variable or --api-token-file)' }),
-  flag({ name: 'api-token-file', kind: 'string', env: 'EDGEVPNAPITOKENFILE', default: '', usage: 'file holding the API bearer token' }),
+  ...apiTokenFlags,
   flag({ name: 'api-max-body-size', kind: 'int', env: 'EDGEVPNAPIMAXBODY', default: 1024 * 1024, usage: 'largest API request body in bytes' })
 ]
 

@@ -9,8 +9,8 @@ export function prometheusSources (node: EdgeNode, vpn?: VpnService): Prometheus
     dataPlane: vpn === undefined
       ? undefined
       : () => {
-          const { totals, drops, refusedStreams } = vpn.stats()
-          return { ...totals, drops, refusedStreams }
+          const { totals, drops, refusedStreams, rejectedFastSockets } = vpn.stats()
+          return { ...totals, drops, refusedStreams, rejectedFastSockets }
         },
     gossip: () => node.sync.ledgerHub.stats,
     libp2p: () => libp2pStats(node),

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { createDnsServer } from '@edgevpn/dns'
-import { AnnouncingLedgerWriter, createApiServer } from '../api/index.js'
+import { AnnouncingLedgerWriter, checkApiToken, createApiServer } from '../api/index.js'
 import { parseGoDuration } from '../cli/go-values.js'
 import { UsageError } from '../cli/usage-error.js'
 import { createVpnService } from '../vpn/index.js'
@@ -70,23 +70,42 @@ export interface ApiOptions {
 /**
  * The API options of `--api-token`, `--api-token-file` and `--api-max-body-size`.
  *
- * @throws UsageError when both token flags are set, the file cannot be read or holds no token
+ * @throws UsageError for a bad token (see {@link apiTokenFromFlags}) or body size
  */
 export async function apiOptionsFromFlags (flags: ParsedFlags, listen: string): Promise<ApiOptions> {
   const maxBodyBytes = flags.int('api-max-body-size')
   if (maxBodyBytes <= 0) throw new UsageError(`--api-max-body-size must be a positive number of bytes, got ${maxBodyBytes}`)
+  return { listen, token: await apiTokenFromFlags(flags), maxBodyBytes }
+}
+
+/**
+ * The API bearer token of `--api-token` or `--api-token-file` (`apiTokenFlags`), for the
+ * commands that serve the API and those that call it; undefined when neither flag is given.
+ *
+ * @throws UsageError when both flags are set, the file cannot be read, or the token is empty or
+ * not printable ASCII (a token given empty would otherwise leave the API open)
+ */
+export async function apiTokenFromFlags (flags: ParsedFlags): Promise<string | undefined> {
   const file = flags.string('api-token-file')
   let token = flags.string('api-token')
+  let source = '--api-token'
   if (file !== '') {
     if (token !== '') throw new UsageError('give the API token with --api-token or --api-token-file, not both')
+    source = `--api-token-file ${file}`
     try {
       token = (await readFile(file, 'utf8')).trim()
     } catch (err) {
-      throw new UsageError(`--api-token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`)
+      throw new UsageError(`${source}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`)
     }
-    if (token === '') throw new UsageError(`--api-token-file ${file} is empty`)
+  } else if (!flags.isSet('api-token')) {
+    return undefined
   }
-  return { listen, token: token === '' ? undefined : token, maxBodyBytes }
+  try {
+    checkApiToken(token)
+  } catch (err) {
+    throw new UsageError(`${source}: ${(err as Error).message}`)
+  }
+  return token
 }
 
 export async function startApi (node: EdgeNode, options: ApiOptions, logger: Logger, vpn?: VpnService): Promise<Stop> {

@@ -5,7 +5,9 @@
  */
 import { createLogger, parseLogLevel } from '@edgevpn/mesh-core'
 import { createApiClient } from '../../api/index.js'
+import { apiTokenFromFlags } from '../../daemon/services.js'
 import { AUTO_ROLE, createK3sRoles, createRoleNode, loadOrCreateNodeUuid, parseRoleList } from '../../roles/index.js'
+import { apiTokenFlags } from '../common-flags.js'
 import { flag } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 import type { Command } from '../command.js'
@@ -15,6 +17,7 @@ export const roleAgentCommand: Command = {
   summary: 'assign and apply k3s roles (master/worker) over the ledger, as Kairos does',
   flags: [
     flag({ name: 'api-address', kind: 'string', env: 'EDGEVPN_API', default: 'unix:///run/edgevpn-kairos.sock', usage: 'the daemon API: http://host:port or unix:///path' }),
+    ...apiTokenFlags,
     flag({ name: 'service-id', kind: 'string', default: 'kairos', usage: 'ledger bucket of the coordination (Kairos: the network ID)' }),
     flag({ name: 'uuid', kind: 'string', default: '', usage: 'this node\'s UUID (default: kept in <state-dir>/uuid)' }),
     flag({ name: 'state-dir', kind: 'string', default: '/var/lib/edgevpn/roles', usage: 'where applied roles are recorded' }),
@@ -36,11 +39,12 @@ export const roleAgentCommand: Command = {
     if (minNodes < 1) throw new UsageError(`--min-nodes must be at least 1, got ${minNodes}`)
     const pollIntervalMs = flags.duration('poll-interval')
     if (pollIntervalMs <= 0) throw new UsageError('--poll-interval must be positive')
+    const token = await apiTokenFromFlags(flags)
 
     const stateDir = flags.string('state-dir')
     const uuid = flags.string('uuid') === '' ? await loadOrCreateNodeUuid(stateDir) : flags.string('uuid')
     const node = createRoleNode({
-      client: createApiClient({ host: flags.string('api-address') }),
+      client: createApiClient({ host: flags.string('api-address'), token }),
       uuid,
       stateDir,
       serviceId: flags.string('service-id'),
