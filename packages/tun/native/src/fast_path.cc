@@ -3,6 +3,7 @@
 #include "errno_error.h"
 #include "ip_header.h"
 #include "js_args.h"
+#include "read_limits.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -20,10 +21,6 @@ namespace edgevpn_tun {
 
 namespace {
 
-// Like TunQueue: read at most this many batches per wakeup, so the sockets get their turn.
-constexpr int kRoundsPerWakeup = 4;
-constexpr uint32_t kMaxBatchLimit = 4096;
-constexpr uint32_t kMaxPacketLimit = 1 << 17;
 // The largest unit a record stream carries: a virtio header and a 64 KiB IP packet.
 constexpr size_t kMaxUnitBytes = kVnetHdrBytes + 0xffff;
 constexpr size_t kUnitLengthBytes = 4;
@@ -51,13 +48,6 @@ void DrainEventFd(int fd) {
 }
 
 std::string ErrnoText(const char* what, int err) { return std::string(what) + ": " + std::strerror(err); }
-
-void RaisePendingException(Napi::Env env) {
-  if (!env.IsExceptionPending()) return;
-  napi_value exception;
-  napi_get_and_clear_last_exception(env, &exception);
-  napi_fatal_exception(env, exception);
-}
 
 bool ToFloat64View(Napi::Env env, Napi::Value value, size_t minLength, const char* what, double** data) {
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||

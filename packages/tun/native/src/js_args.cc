@@ -53,4 +53,11 @@ bool ReadIntegerOption(Napi::Object options, const char* key, int64_t min, int64
   return true;
 }
 
+void RaisePendingException(Napi::Env env) {
+  if (!env.IsExceptionPending()) return;
+  napi_value exception;
+  napi_get_and_clear_last_exception(env, &exception);
+  napi_fatal_exception(env, exception);
+}
+
 }  // namespace edgevpn_tun

@@ -23,4 +23,7 @@ bool ToInt32View(Napi::Env env, Napi::Value value, const char* what, int32_t** d
 // Returns false with a pending RangeError otherwise.
 bool ReadIntegerOption(Napi::Object options, const char* key, int64_t min, int64_t max, int64_t* out);
 
+// Reports an exception thrown by a JS callback the way Node reports one from any event: 'uncaughtException'.
+void RaisePendingException(Napi::Env env);
+
 }  // namespace edgevpn_tun

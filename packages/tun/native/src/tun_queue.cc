@@ -2,6 +2,7 @@
 
 #include "js_args.h"
 #include "errno_error.h"
+#include "read_limits.h"
 
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -16,20 +17,7 @@ namespace edgevpn_tun {
 
 namespace {
 
-// Readiness callbacks drain at most this many full batches before yielding to the rest of the loop;
-// epoll is level-triggered, so whatever is left wakes us again on the next iteration.
-constexpr int kRoundsPerWakeup = 4;
-constexpr uint32_t kMaxBatchLimit = 4096;
-constexpr uint32_t kMaxPacketLimit = 1 << 17;
 constexpr size_t kMaxSlabBytes = size_t{1} << 28;
-
-// Reports an exception thrown by a JS callback the way Node reports one from any event: 'uncaughtException'.
-void RaisePendingException(Napi::Env env) {
-  if (!env.IsExceptionPending()) return;
-  napi_value exception;
-  napi_get_and_clear_last_exception(env, &exception);
-  napi_fatal_exception(env, exception);
-}
 
 }  // namespace
 
