@@ -7,7 +7,10 @@
  * stream per peer carrying length-prefixed packets, batched per send) and `/edgevpn-ts/vpn/1.1.0`
  * (the same for TUN offload units: 64 KiB TCP super-packets with their virtio header). On a direct
  * connection, `/edgevpn-ts/vpn-fast/1.0.0` agrees on keys for a plain TCP socket that carries the
- * offload units in AES-256-GCM records, cheaper than TCP + noise + yamux.
+ * offload units in AES-256-GCM records, cheaper than TCP + noise + yamux. By default the TUN
+ * addon's native fast path carries those sockets on two threads of its own (fast-path-tables.ts
+ * keeps its routes and allowed sources in step with the ledger); `fastEngine: 'js'` keeps them on
+ * the main thread (fast-sender.ts, fast-listener.ts).
  *
  * @example
  *
