@@ -1,72 +1,17 @@
-import { spawn, spawnSync } from 'node:child_process'
-import { once } from 'node:events'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { tunUnavailableReason } from '@edgevpn/tun'
-import type { ChildProcess } from 'node:child_process'
+import { NamespaceFixtures, namespaceUnavailableReason } from './namespace-fixtures.js'
 
-const NAMESPACE = 'evt-tun-a'
-const FIXTURE = fileURLToPath(new URL('./fixtures/tun-fixture.ts', import.meta.url))
-const children = new Set<ChildProcess>()
-
-function unavailableReason (): string | undefined {
-  if (process.platform !== 'linux') return 'TUN tests need Linux'
-  if (process.getuid?.() !== 0) return 'TUN tests need root to create network namespaces'
-  if (spawnSync('ip', ['-V']).status !== 0) return 'TUN tests need the ip command (iproute2)'
-  return tunUnavailableReason()
-}
-
-const skipReason = unavailableReason()
-
-function ip (...args: string[]): string {
-  const result = spawnSync('ip', args, { encoding: 'utf8' })
-  if (result.status !== 0) throw new Error(`ip ${args.join(' ')} failed: ${result.stderr.trim()}`)
-  return result.stdout
-}
-
-function inNamespace (...args: string[]): string {
-  return ip('netns', 'exec', NAMESPACE, 'ip', ...args)
-}
-
-interface FixtureRun {
-  /** The fixture's JSON lines, in order. */
-  lines: unknown[]
-  exitCode: number | null
-  stderr: string
-}
-
-/**
- * Runs a fixture scenario with the built package inside the namespace. `onLine` sees each JSON line as it
- * arrives (e.g. to inspect the device while the fixture holds it open). The process must exit by itself.
- */
-async function runFixture (scenario: string, onLine?: (line: unknown, child: ChildProcess) => void): Promise<FixtureRun> {
-  const child = spawn('ip', ['netns', 'exec', NAMESPACE, process.execPath, FIXTURE, scenario], { stdio: ['pipe', 'pipe', 'pipe'] })
-  children.add(child)
-  let stderr = ''
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-  const lines: unknown[] = []
-  const exited = once(child, 'exit') as Promise<[number | null]>
-  for await (const text of createInterface({ input: child.stdout! })) {
-    const line: unknown = JSON.parse(text)
-    lines.push(line)
-    onLine?.(line, child)
-  }
-  const [exitCode] = await exited
-  children.delete(child)
-  return { lines, exitCode, stderr }
-}
+const skipReason = namespaceUnavailableReason()
+const fixtures = new NamespaceFixtures('evt-tun-a', fileURLToPath(new URL('./fixtures/tun-fixture.ts', import.meta.url)))
 
 describe('TUN devices in a network namespace', () => {
   beforeAll(() => {
-    if (skipReason !== undefined) return
-    spawnSync('ip', ['netns', 'del', NAMESPACE])
-    ip('netns', 'add', NAMESPACE)
+    if (skipReason === undefined) fixtures.create()
   })
 
   afterAll(() => {
-    for (const child of children) child.kill('SIGKILL')
-    if (skipReason === undefined) spawnSync('ip', ['netns', 'del', NAMESPACE])
+    if (skipReason === undefined) fixtures.destroy()
   })
 
   beforeEach((context) => {
@@ -75,8 +20,8 @@ describe('TUN devices in a network namespace', () => {
 
   it('creates the interface with its IPv4 and IPv6 addresses, MTU, txqueuelen and link up, and removes it on close', async () => {
     let seen: unknown
-    const run = await runFixture('configure', (_line, child) => {
-      seen = JSON.parse(inNamespace('-j', 'addr', 'show', 'dev', 'evta0'))
+    const run = await fixtures.run('configure', (_line, child) => {
+      seen = JSON.parse(fixtures.ip('-j', 'addr', 'show', 'dev', 'evta0'))
       child.stdin?.end()
     })
     expect(run.exitCode, run.stderr).toBe(0)
@@ -89,11 +34,11 @@ describe('TUN devices in a network namespace', () => {
       expect.objectContaining({ family: 'inet', local: '10.251.0.1', prefixlen: 24 }),
       expect.objectContaining({ family: 'inet6', local: 'fd00:251::1', prefixlen: 64 })
     ]))
-    expect(inNamespace('-j', 'link', 'show')).not.toContain('evta0')
+    expect(fixtures.ip('-j', 'link', 'show')).not.toContain('evta0')
   })
 
   it('reads a burst of datagrams in batches from one reused buffer', async () => {
-    const run = await runFixture('batch-read')
+    const run = await fixtures.run('batch-read')
     expect(run.exitCode, run.stderr).toBe(0)
     const [result] = run.lines as Array<{ batches: number, largestBatch: number, distinctBuffers: number, datagrams: number, wellFormed: boolean, stats: { packetsRead: number } }>
     expect(result.datagrams).toBe(200)
@@ -106,7 +51,7 @@ describe('TUN devices in a network namespace', () => {
   })
 
   it('with copy, gives every batch its own buffer so packets can be kept', async () => {
-    const run = await runFixture('batch-read-copy')
+    const run = await fixtures.run('batch-read-copy')
     expect(run.exitCode, run.stderr).toBe(0)
     const [result] = run.lines as Array<{ batches: number, distinctBuffers: number, datagrams: number, wellFormed: boolean, keptIntact: boolean }>
     expect(result.datagrams).toBe(200)
@@ -116,7 +61,7 @@ describe('TUN devices in a network namespace', () => {
   })
 
   it('writes a batch and a single packet that a UDP socket receives', async () => {
-    const run = await runFixture('write-batch')
+    const run = await fixtures.run('write-batch')
     expect(run.exitCode, run.stderr).toBe(0)
     const [result] = run.lines as Array<{ written: number, single: boolean, received: string[], outOfBounds: string, stats: { packetsWritten: number, writeDrops: number } }>
     expect(result.written).toBe(50)
@@ -127,7 +72,7 @@ describe('TUN devices in a network namespace', () => {
   })
 
   it('reports a busy name, bad names, addresses and options, and use after close as TunErrors', async () => {
-    const run = await runFixture('errors')
+    const run = await fixtures.run('errors')
     expect(run.exitCode, run.stderr).toBe(0)
     const [result] = run.lines as Array<Record<string, unknown>>
     expect(result).toEqual({
@@ -150,13 +95,13 @@ describe('TUN devices in a network namespace', () => {
   })
 
   it('surfaces a throwing packet handler as an uncaught exception and exits by itself after close', async () => {
-    const run = await runFixture('throwing-handler')
+    const run = await fixtures.run('throwing-handler')
     expect(run.exitCode, run.stderr).toBe(0)
     expect(run.lines).toEqual([{ uncaught: ['boom from the packet handler'], tickRan: true }])
   })
 
   it('releases the device of a worker that is terminated while reading', async () => {
-    const run = await runFixture('worker-teardown')
+    const run = await fixtures.run('worker-teardown')
     expect(run.exitCode, run.stderr).toBe(0)
     expect(run.lines).toEqual([{ ready: 'evtw0', presentWhileReading: true, goneAfterTerminate: true }])
   })

@@ -582,10 +582,11 @@ void FastPath::SendUnits(Sender& sender, const uint8_t* base, const int32_t* spa
   while (next < count && !sender.closed && !sender.Backlogged()) {
     sealList_.clear();
     size_t bytes = 0;
+    // length prefixes count too: maxWriteBytes' upper bound keeps the record's plaintext within kMaxRecordPlaintext
     while (next < count && bytes < maxWriteBytes_) {
       size_t length = static_cast<size_t>(spans[2 * next + 1]);
       sealList_.emplace_back(base + spans[2 * next], length);
-      bytes += length;
+      bytes += kUnitLengthBytes + length;
       ++next;
     }
     SealListed(sender);
@@ -630,7 +631,7 @@ void FastPath::Flush(Sender& sender) {
     while (bytes < maxWriteBytes_) {
       if (dequeued_.size() <= taken) dequeued_.emplace_back();
       if (!sender.queue.Dequeue(now, &dequeued_[taken], &delayDrops)) break;
-      bytes += dequeued_[taken].size();
+      bytes += kUnitLengthBytes + dequeued_[taken].size();
       ++taken;
     }
     sender.counters[kQueueDelayDrops] += static_cast<double>(delayDrops);
