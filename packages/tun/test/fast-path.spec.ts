@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { NamespaceFixtures, namespaceUnavailableReason } from './namespace-fixtures.js'
 import type { FastReceiveCounters, FastSendCounters } from '@edgevpn/tun'
 
-// The fixture (fixtures/fast-path-fixture.ts) drives a real TUN device `evtf0` (10.77.0.1/24, vnetHdr) and
+// The fixture (fixtures/fast-path-fixture.ts) drives a real TUN device `evtf0` (10.77.0.1/24, fd77::1/64, vnetHdr) and
 // real TCP sockets on the namespace's loopback; it seals and opens the records itself with node:crypto.
 const skipReason = namespaceUnavailableReason()
 const fixtures = new NamespaceFixtures('evtf-a', fileURLToPath(new URL('./fixtures/fast-path-fixture.ts', import.meta.url)))
@@ -30,7 +31,11 @@ async function scenario<Result> (name: string): Promise<Result> {
 
 describe('the native fast path on a TUN device in a network namespace', () => {
   beforeAll(() => {
-    if (skipReason === undefined) fixtures.create()
+    if (skipReason === undefined) {
+      fixtures.create()
+      // the device's IPv6 address is usable at once (no duplicate address detection wait)
+      spawnSync('ip', ['netns', 'exec', 'evtf-a', 'sysctl', '-qw', 'net.ipv6.conf.default.accept_dad=0'])
+    }
   })
 
   afterAll(() => {
@@ -59,7 +64,7 @@ describe('the native fast path on a TUN device in a network namespace', () => {
   })
 
   it('seals routed packets into AES-256-GCM records on the socket and hands the others to onPackets', async () => {
-    const result = await scenario<{ sent: boolean, sealed: Datagram[], handedOff: Datagram[], counters: FastSendCounters, closures: Closure[] }>('send-path')
+    const result = await scenario<{ sent: boolean, sealed: Datagram[], sealed6: string[], handedOff: Datagram[], counters: FastSendCounters, closures: Closure[] }>('send-path')
     expect(result.sent).toBe(true)
     // the kernel's datagram, read by the send thread, and the unit JS passed to channel.send
     expect(result.sealed).toEqual(expect.arrayContaining([
@@ -67,8 +72,10 @@ describe('the native fast path on a TUN device in a network namespace', () => {
       { source: '10.77.0.1', destination: '10.77.0.2', destinationPort: 7000, payload: 'sent by channel.send' }
     ]))
     expect(result.sealed).toHaveLength(2)
+    // routed by its 16-byte destination
+    expect(result.sealed6).toEqual(['IPv6 through the fast path'])
     expect(result.handedOff).toEqual([{ source: '10.77.0.1', destination: '10.77.0.3', destinationPort: 7000, payload: 'through onPackets' }])
-    expect(result.counters.packets).toBeGreaterThanOrEqual(2)
+    expect(result.counters.packets).toBeGreaterThanOrEqual(3)
     expect(result.counters).toMatchObject({ queueFullDrops: 0, queueDelayDrops: 0 })
     expect(result.closures).toEqual([])
   })
