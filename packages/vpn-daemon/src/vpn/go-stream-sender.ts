@@ -5,7 +5,7 @@ import type { Logger } from '@edgevpn/mesh-core'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 
 export interface GoStreamSenderInit {
-  /** Go `--timeout`: how long opening a stream may take, in ms. */
+  /** Go `--timeout`: how long opening a stream (and then writing and closing it) may take, in ms. */
   timeout: number
   /**
    * Packets per peer whose stream is still being opened or written; more are dropped. Go sends
@@ -56,9 +56,11 @@ export class GoStreamSender {
 
   async #deliver (peer: PeerId, traffic: PeerTraffic, packet: Uint8Array): Promise<void> {
     const { libp2p, counters, logger } = this.#components
+    // one timer for the whole delivery: with a stream per packet, timers are a cost of their own
+    const signal = AbortSignal.timeout(this.#timeout)
     let stream
     try {
-      stream = await libp2p.dialProtocol(peer, GO_VPN_PROTOCOL, { ...VPN_STREAM_OPTIONS, signal: AbortSignal.timeout(this.#timeout) })
+      stream = await libp2p.dialProtocol(peer, GO_VPN_PROTOCOL, { ...VPN_STREAM_OPTIONS, signal })
     } catch (err) {
       counters.drop('peer-unreachable')
       logger.debug('cannot open a stream', { peer: peer.toString(), protocol: GO_VPN_PROTOCOL, error: err })
@@ -70,7 +72,7 @@ export class GoStreamSender {
       sent = true
       counters.sent(traffic, 1, packet.length)
       traffic.protocol = GO_VPN_PROTOCOL
-      await stream.close({ signal: AbortSignal.timeout(this.#timeout) })
+      await stream.close({ signal })
     } catch (err) {
       if (!sent) counters.drop('send-failed')
       stream.abort(err instanceof Error ? err : new Error(String(err)))

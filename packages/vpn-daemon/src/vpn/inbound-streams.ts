@@ -8,7 +8,8 @@ import type { UnitFormat } from './packet-splitter.js'
 import type { VpnCounters } from './vpn-stats.js'
 import type { Logger } from '@edgevpn/mesh-core'
 import type { TunDevice } from '@edgevpn/tun'
-import type { Connection, Stream, StreamHandler } from '@libp2p/interface'
+import type { Connection, Stream, StreamCloseEvent, StreamHandler, StreamMessageEvent } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** Where received packets go: the TUN device. */
 export type PacketSink = Pick<TunDevice, 'write'>
@@ -126,7 +127,7 @@ export class InboundStreams {
     const deliver = this.unitSink(peer, units)
     this.#open.set(stream, peer)
     try {
-      for await (const chunk of stream) splitter.push(chunk, deliver)
+      await readToEnd(stream, chunk => { splitter.push(chunk, deliver) })
       // the sender ended the stream in the middle of a packet
       if (splitter.pendingBytes > 0) counters.drop('inbound-malformed')
       await stream.close()
@@ -145,4 +146,48 @@ export class InboundStreams {
       if (!this.#components.gate.allows(peer)) stream.abort(new NotAMemberError(`peer ${peer} is no longer a member of the VPN`))
     }
   }
+}
+
+/**
+ * Hands every chunk of `stream` to `onChunk` until the remote has closed its writable end and
+ * everything is read. Unlike the stream's async iterator it also ends when the remote closed
+ * before the handler started listening: a lazy multistream-select sender (go-libp2p, once identify
+ * told it we speak the protocol) sends the protocol, the packet and its FIN together, so the FIN
+ * arrives while the protocol is still being negotiated. Events instead of the iterator also save
+ * a queue and a promise per chunk, which counts with one stream per packet.
+ *
+ * @throws what `onChunk` throws, or the error the stream was reset or aborted with
+ */
+async function readToEnd (stream: Stream, onChunk: (chunk: Uint8Array | Uint8ArrayList) => void): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const finish = (err?: Error): void => {
+      stream.removeEventListener('message', onMessage)
+      stream.removeEventListener('remoteCloseWrite', onRemoteCloseWrite)
+      stream.removeEventListener('close', onClose)
+      if (err === undefined) resolve()
+      else reject(err)
+    }
+    const ended = (): boolean => stream.readBufferLength === 0 && (stream.remoteWriteStatus === 'closed' || stream.readStatus === 'closed')
+    const onMessage = (event: StreamMessageEvent): void => {
+      try {
+        onChunk(event.data)
+      } catch (err) {
+        finish(err instanceof Error ? err : new Error(String(err)))
+        return
+      }
+      if (ended()) finish()
+    }
+    const onRemoteCloseWrite = (): void => {
+      if (ended()) finish()
+    }
+    const onClose = (event: StreamCloseEvent): void => {
+      if (event.error !== undefined) finish(event.error)
+      else if (ended()) finish()
+    }
+    stream.addEventListener('message', onMessage)
+    stream.addEventListener('remoteCloseWrite', onRemoteCloseWrite)
+    stream.addEventListener('close', onClose)
+    // adding the message listener dispatches what arrived during negotiation (in a microtask)
+    if (ended()) finish()
+  })
 }
