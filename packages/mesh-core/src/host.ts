@@ -1,18 +1,13 @@
 import { networkInterfaces } from 'node:os'
-import { quic } from '@chainsafe/libp2p-quic'
 import { autoNAT } from '@libp2p/autonat'
-import { autoNATv2 } from '@libp2p/autonat-v2'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { dcutr } from '@libp2p/dcutr'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { mdns } from '@libp2p/mdns'
 import { noise } from '@libp2p/noise'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { uPnPNAT } from '@libp2p/upnp-nat'
 import { isPrivateIp } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
 import { CODE_IP4, CODE_IP6, CODE_P2P, CODE_QUIC_V1, multiaddr } from '@multiformats/multiaddr'
@@ -212,6 +207,13 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
   const maxMessageSize = positiveInteger(init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, 'maxMessageSize')
   const maxConnections = positiveInteger(init.connectionLimits?.maxConnections ?? 192, 'maxConnections')
   const gater = createBlacklistGater({ blacklist: init.blacklist })
+  const optional = await loadOptionalModules({
+    quic: useQuic,
+    autoNatV2: init.autoNatV2 === true,
+    dcutr: holePunch,
+    upnp: init.natPortMap === true,
+    mdns: init.mdns != null
+  })
 
   const services: ServiceFactoryMap<MeshServices> = {
     identify: identify(),
@@ -236,18 +238,18 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     // the client only (see autoNatService)
     autoNAT: autoNAT(init.autoNatService === true ? {} : { maxInboundStreams: 0 })
   }
-  if (init.autoNatV2 === true) services.autoNATv2 = autoNATv2()
-  if (holePunch) {
-    services.dcutr = dcutr()
+  if (optional.autoNatV2 !== undefined) services.autoNATv2 = optional.autoNatV2.autoNATv2()
+  if (optional.dcutr !== undefined) {
+    services.dcutr = optional.dcutr.dcutr()
     services.punchDialer = punchDialer()
   }
   if (init.relayClient !== undefined && staticRelays.length > 0) {
     services.relayReservations = relayReservations({ relays: staticRelays.flatMap(relay => relay.multiaddrs), ready: init.relayClient.ready })
   }
-  if (init.natPortMap === true) services.upnp = uPnPNAT()
+  if (optional.upnp !== undefined) services.upnp = optional.upnp.uPnPNAT()
   if (init.relayServer != null) services.relay = relayService(init.relayServer)
-  if (init.mdns != null) {
-    services.mdns = mdns({ serviceTag: `${init.mdns.serviceName}.local`, interval: init.mdns.interval ?? 10_000 })
+  if (optional.mdns !== undefined && init.mdns != null) {
+    services.mdns = optional.mdns.mdns({ serviceTag: `${init.mdns.serviceName}.local`, interval: init.mdns.interval ?? 10_000 })
   }
 
   const libp2p = await createLibp2p<MeshServices>({
@@ -259,7 +261,7 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     },
     transports: [
       tcp(),
-      ...(useQuic ? [quic()] : []),
+      ...(optional.quic === undefined ? [] : [optional.quic.quic()]),
       circuitRelayTransport()
     ],
     connectionEncrypters: [noise()],
@@ -288,6 +290,30 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
       await libp2p.stop()
     }
   }
+}
+
+interface OptionalModules {
+  quic?: typeof import('@chainsafe/libp2p-quic')
+  autoNatV2?: typeof import('@libp2p/autonat-v2')
+  dcutr?: typeof import('@libp2p/dcutr')
+  upnp?: typeof import('@libp2p/upnp-nat')
+  mdns?: typeof import('@libp2p/mdns')
+}
+
+/**
+ * Imports the libp2p modules of the optional parts that are on, and only those: together they
+ * are close to 200 modules (UPnP alone some 90, with an XML parser and an HTTP client) that a
+ * node would otherwise read and compile at every start, and keep in memory, for nothing.
+ */
+async function loadOptionalModules (enabled: Record<keyof OptionalModules, boolean>): Promise<OptionalModules> {
+  const [quic, autoNatV2, dcutr, upnp, mdns] = await Promise.all([
+    enabled.quic ? import('@chainsafe/libp2p-quic') : undefined,
+    enabled.autoNatV2 ? import('@libp2p/autonat-v2') : undefined,
+    enabled.dcutr ? import('@libp2p/dcutr') : undefined,
+    enabled.upnp ? import('@libp2p/upnp-nat') : undefined,
+    enabled.mdns ? import('@libp2p/mdns') : undefined
+  ])
+  return { quic, autoNatV2, dcutr, upnp, mdns }
 }
 
 /** The blacklist, plus the relay reservation ACL when there is one. */

@@ -5,7 +5,7 @@
 import { ConfigError } from '@edgevpn/mesh-core'
 import { formatFlagHelp, parseFlags } from './flags.js'
 import { UsageError } from './usage-error.js'
-import { commands, rootCommand } from './commands.js'
+import { rootCommand } from './root-command.js'
 import type { Command } from './command.js'
 import { VERSION } from '../version.js'
 
@@ -18,14 +18,14 @@ export async function main (argv: string[], env: NodeJS.ProcessEnv = process.env
     const root = parseFlags(argv, rootCommand.flags, { stopAtPositional: true, env })
     const [name, ...rest] = root.args
     if (name === undefined) {
-      if (root.help) return printHelp(rootCommand)
+      if (root.help) return await printHelp(rootCommand)
       return await runCommand(rootCommand, root.flags, [], env)
     }
-    if (name === 'help') return printHelp(rootCommand)
-    const command = commands.find(c => c.name === name || c.aliases?.includes(name))
+    if (name === 'help') return await printHelp(rootCommand)
+    const command = (await loadCommands()).find(c => c.name === name || c.aliases?.includes(name))
     if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)} (see edgevpn --help)`)
     const parsed = parseFlags(rest, command.flags, { env })
-    if (parsed.help || root.help) return printHelp(command)
+    if (parsed.help || root.help) return await printHelp(command)
     return await runCommand(command, parsed.flags, parsed.args, env)
   } catch (err) {
     return reportError(err)
@@ -51,11 +51,16 @@ function reportError (err: unknown): number {
   return 1
 }
 
-function printHelp (command: Command): number {
+/** The subcommands, loaded only when needed: a daemon (the root command) runs without them. */
+async function loadCommands (): Promise<Command[]> {
+  return (await import('./commands.js')).commands
+}
+
+async function printHelp (command: Command): Promise<number> {
   const lines: string[] = []
   if (command === rootCommand) {
     lines.push('edgevpn - peer-to-peer mesh VPN', '', 'USAGE:', '   edgevpn [flags] [command [command flags] [arguments]]', '', 'COMMANDS:')
-    for (const c of commands) lines.push(`   ${[c.name, ...c.aliases ?? []].join(', ')}\t${c.summary}`)
+    for (const c of await loadCommands()) lines.push(`   ${[c.name, ...c.aliases ?? []].join(', ')}\t${c.summary}`)
   } else {
     lines.push(`edgevpn ${command.name} - ${command.summary}`, '', 'USAGE:', `   edgevpn ${command.name} [flags]${command.argsUsage === undefined ? '' : ' ' + command.argsUsage}`)
   }

@@ -1,12 +1,11 @@
 /** Running a node with a command's services until the process is asked to stop. */
 import { containStreamErrors } from './contain-stream-errors.js'
-import { startDns } from '../daemon/services.js'
 import { startEdgeNode } from '../node/edge-node.js'
 import { loggerFromFlags, nodeInitFromFlags } from '../node/node-options.js'
 import { VERSION } from '../version.js'
 import { networkFingerprint } from '@edgevpn/mesh-core'
 import type { CommandContext } from './command.js'
-import type { Stop } from '../daemon/services.js'
+import type { DnsOptions, Stop } from '../daemon/services.js'
 import type { EdgeNode } from '../node/edge-node.js'
 import type { Logger } from '@edgevpn/mesh-core'
 
@@ -33,7 +32,7 @@ export async function runNode (context: CommandContext, alive: boolean, services
   return 0
 }
 
-export function dnsOptions (context: CommandContext, listen: string): Parameters<typeof startDns>[1] {
+export function dnsOptions (context: CommandContext, listen: string): DnsOptions {
   const { flags } = context
   return { listen, forward: flags.bool('dns-forwarder'), upstreams: flags.strings('dns-forward-server'), cacheSize: flags.int('dns-cache-size') }
 }

@@ -1,16 +1,15 @@
 /**
  * Starting the services a command runs on top of an {@link EdgeNode}, from the command line:
- * the VPN, the DNS server and the HTTP API. Each returns its stop function.
+ * the VPN, the DNS server and the HTTP API. Each returns its stop function. The DNS server and
+ * the API are imported when started: a daemon without them does not load their modules (and
+ * the API's HTTP server).
  */
 import { readFile } from 'node:fs/promises'
-import { createDnsServer } from '@edgevpn/dns'
-import { AnnouncingLedgerWriter, checkApiToken, createApiServer } from '../api/index.js'
+import { checkApiToken } from '../api/token-auth.js'
 import { parseGoDuration } from '../cli/go-values.js'
 import { UsageError } from '../cli/usage-error.js'
 import { createVpnService } from '../vpn/index.js'
 import { VERSION } from '../version.js'
-import { dnsRecords, nodeView, vpnMetrics } from './api-adapters.js'
-import { prometheusSources } from './prometheus-sources.js'
 import type { ParsedFlags } from '../cli/flags.js'
 import type { EdgeNode } from '../node/edge-node.js'
 import type { FastEngine, VpnService } from '../vpn/index.js'
@@ -46,6 +45,7 @@ export interface DnsOptions {
 }
 
 export async function startDns (node: EdgeNode, options: DnsOptions, logger: Logger): Promise<Stop> {
+  const { createDnsServer } = await import('@edgevpn/dns')
   const dnsLogger = logger.child('dns')
   const server = createDnsServer({
     ledger: node.ledger,
@@ -109,6 +109,8 @@ export async function apiTokenFromFlags (flags: ParsedFlags): Promise<string | u
 }
 
 export async function startApi (node: EdgeNode, options: ApiOptions, logger: Logger, vpn?: VpnService): Promise<Stop> {
+  const [{ AnnouncingLedgerWriter, createApiServer }, { dnsRecords, nodeView, vpnMetrics }, { prometheusSources }] =
+    await Promise.all([import('../api/index.js'), import('./api-adapters.js'), import('./prometheus-sources.js')])
   const apiLogger = logger.child('api')
   const writer = new AnnouncingLedgerWriter({ ledger: node.ledger, logger: apiLogger })
   const server = createApiServer({

@@ -1,0 +1,70 @@
+/**
+ * The root command of `edgevpn`: the VPN daemon. Kept apart from the subcommands so that a
+ * daemon loads none of their code (see `commands.ts`); the parts it runs only on request (DHCP)
+ * are imported when asked for.
+ */
+import { dhcpLeaseFileName, encodeToken, generateNetworkConfig, networkConfigToYaml } from '@edgevpn/mesh-core'
+import { apiOptionsFromFlags, startApi, startDns, startVpn } from '../daemon/services.js'
+import { egressFlags, startEgress } from '../egress/start-egress.js'
+import { VERSION } from '../version.js'
+import { commonFlags } from './common-flags.js'
+import { dnsOptions, runNode } from './run-node.js'
+import { rootFlags } from './root-flags.js'
+import type { Command, CommandContext } from './command.js'
+import type { Stop } from '../daemon/services.js'
+import type { EdgeNode } from '../node/edge-node.js'
+import type { Logger } from '@edgevpn/mesh-core'
+
+export const rootCommand: Command = {
+  name: 'edgevpn',
+  summary: 'run the VPN daemon',
+  flags: [...rootFlags, ...egressFlags, ...commonFlags],
+  run: async (context) => {
+    const { flags } = context
+    if (flags.bool('g')) return printNewConfig(context)
+    return await runNode(context, true, async (node, logger) => {
+      const stops: Stop[] = []
+      const address = flags.bool('dhcp') ? await leaseAddress(node, context, logger) : flags.string('address')
+      const vpn = await startVpn(node, flags, address, logger)
+      stops.push(async () => { await vpn.stop() })
+      if (flags.bool('egress')) stops.push(await startEgress(node, flags, logger))
+      if (flags.string('dns') !== '') stops.push(await startDns(node, dnsOptions(context, flags.string('dns')), logger))
+      if (flags.bool('api')) {
+        // Go runs the API in the background and ignores its errors; keep the VPN up but say so.
+        try {
+          stops.push(await startApi(node, await apiOptionsFromFlags(flags, flags.string('api-listen')), logger, vpn))
+        } catch (err) {
+          logger.error(`API not started: ${(err as Error).message}`)
+        }
+      }
+      return stops
+    })
+  }
+}
+
+/** `--dhcp`: the address from the lease file or allocated over the ledger, with `--address`'s prefix. */
+async function leaseAddress (node: EdgeNode, { flags, stopped }: CommandContext, logger: Logger): Promise<string> {
+  const { allocateAddress } = await import('../dhcp/index.js')
+  const [base, prefix = '24'] = flags.string('address').split('/')
+  const abort = new AbortController()
+  void stopped.then(() => { abort.abort(new Error('stopped while waiting for a DHCP address')) })
+  const ip = await allocateAddress({ ledger: node.ledger, peerId: node.host.peerId.toString(), logger: logger.child('dhcp') }, {
+    leaseFileName: dhcpLeaseFileName(node.network),
+    leaseDir: flags.string('lease-dir') === '' ? undefined : flags.string('lease-dir'),
+    baseAddress: base,
+    prefixLength: Number(prefix),
+    // Two ledger synchronisation rounds, so a claim whose broadcast was lost still arrives.
+    settleMs: 2 * flags.int('ledger-synchronization-interval') * 1000,
+    version: VERSION,
+    signal: abort.signal
+  })
+  return `${ip}/${prefix}`
+}
+
+/** `edgevpn -g [-b]`: Go prints the YAML plus an empty line, and the token without a newline. */
+function printNewConfig ({ flags, stdout }: CommandContext): number {
+  const interval = flags.int('key-otp-interval')
+  const config = generateNetworkConfig({ interval: BigInt(interval) })
+  stdout(flags.bool('b') ? encodeToken(config) : networkConfigToYaml(config) + '\n')
+  return 0
+}
