@@ -80,11 +80,19 @@ function formatGoDateTime (date: Date, unixMs: number): string {
     `${pad(date.getUTCHours(), 2)}:${pad(date.getUTCMinutes(), 2)}:${pad(date.getUTCSeconds(), 2)}${fraction}`
 }
 
+/**
+ * Built on first use: it loads ICU's time-zone data (about 5 MiB), which a host on UTC, the usual
+ * case for servers, never needs.
+ */
+let zoneNames: Intl.DateTimeFormat | undefined
+
 /** Go prints the tz database abbreviation; `UTC` for a UTC host, else the numeric form. */
 function zoneAbbreviation (date: Date, numeric: string): string {
-  const name = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
-    .formatToParts(date).find(part => part.type === 'timeZoneName')?.value
-  if (name === undefined || name === 'GMT' || name === 'UTC') return numeric === '+0000' ? 'UTC' : numeric
+  // Intl (en-US) names every zone at offset zero GMT or UTC, which is printed as UTC
+  if (numeric === '+0000') return 'UTC'
+  zoneNames ??= new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
+  const name = zoneNames.formatToParts(date).find(part => part.type === 'timeZoneName')?.value
+  if (name === undefined || name === 'GMT' || name === 'UTC') return numeric
   // Intl names zones without an abbreviation "GMT+3"; Go prints "+03" for those
   if (name.startsWith('GMT')) return numeric.endsWith('00') ? numeric.slice(0, 3) : numeric
   return name
