@@ -1,6 +1,7 @@
 /**
  * Runs the ledger convergence benchmark (`ledger-convergence.js`) once per mesh size as a child
- * process: it needs a network namespace of its own, so it cannot run inside the caller.
+ * process: it makes a network namespace and worker processes of its own and removes them when it
+ * ends, so a failing mesh size cannot leave anything behind in the caller.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'

@@ -68,7 +68,7 @@ export function formatReport (report: BenchReport): string {
     ...contenderNotes(vpn)
   ]
   if (report.ledger !== undefined) {
-    parts.push('', '### Ledger convergence (all nodes in one process, TCP on loopback)', '')
+    parts.push('', '### Ledger convergence (nodes in worker processes of up to 10, TCP on loopback)', '')
     const { rows, failures } = report.ledger
     if (rows.length > 0) parts.push(ledgerTable(rows), '', `Idle bytes: measured over ${rows[0].idleSeconds} s once the ledger was quiet, scaled to one hour.`)
     parts.push(...failures.map(failure => `- FAILED: ${failure}`))
