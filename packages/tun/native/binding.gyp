@@ -12,6 +12,7 @@
         'src/record_cipher.cc',
         'src/socket_option.cc',
         'src/tun_queue.cc',
+        'src/tun_read.cc',
         'src/unit_queue.cc'
       ],
       'include_dirs': [

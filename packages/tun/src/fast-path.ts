@@ -118,11 +118,13 @@ const RECEIVER_SLOTS = 5
 /** A channel of the native loop: its id there and its live counters. */
 abstract class NativeChannel {
   readonly id: number
+  protected readonly native: NativeFastPath
   protected readonly slots: Float64Array
   readonly #owner: NativeFastPathHandle
 
-  constructor (owner: NativeFastPathHandle, id: number, slots: Float64Array) {
+  constructor (owner: NativeFastPathHandle, native: NativeFastPath, id: number, slots: Float64Array) {
     this.#owner = owner
+    this.native = native
     this.id = id
     this.slots = slots
   }
@@ -133,38 +135,24 @@ abstract class NativeChannel {
 }
 
 class NativeSendChannel extends NativeChannel implements FastSendChannel {
-  readonly #native: NativeFastPath
-
-  constructor (owner: NativeFastPathHandle, native: NativeFastPath, id: number, slots: Float64Array) {
-    super(owner, id, slots)
-    this.#native = native
-  }
-
   get counters (): FastSendCounters {
     const [packets, bytes, queueFullDrops, queueDelayDrops] = this.slots
     return { packets, bytes, queueFullDrops, queueDelayDrops }
   }
 
   send (buffer: Uint8Array, spans: Int32Array, count: number): boolean {
-    return this.#native.send(this.id, buffer, spans, count)
+    return this.native.send(this.id, buffer, spans, count)
   }
 }
 
 class NativeReceiveChannel extends NativeChannel implements FastReceiveChannel {
-  readonly #native: NativeFastPath
-
-  constructor (owner: NativeFastPathHandle, native: NativeFastPath, id: number, slots: Float64Array) {
-    super(owner, id, slots)
-    this.#native = native
-  }
-
   get counters (): FastReceiveCounters {
     const [packets, bytes, malformedDrops, spoofedDrops, tunFullDrops] = this.slots
     return { packets, bytes, malformedDrops, spoofedDrops, tunFullDrops }
   }
 
   setAllowedSources (sources: AllowedSources): void {
-    this.#native.setAllowedSources(this.id, sources.addresses, sources.any)
+    this.native.setAllowedSources(this.id, sources.addresses, sources.any)
   }
 }
 

@@ -3,7 +3,7 @@
 #include "errno_error.h"
 #include "ip_header.h"
 #include "js_args.h"
-#include "read_limits.h"
+#include "tun_read.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -527,39 +527,13 @@ int32_t FastPath::RouteOf(const uint8_t* unit, size_t length) const {
 
 void FastPath::ReadTun() {
   uint8_t* slab = readSlab_.get();
-  // read() gets one byte more than maxPacket: TUN truncates silently, so a full read means "too big".
-  const size_t room = size_t{maxPacket_} + 1;
   for (int round = 0; round < kRoundsPerWakeup; ++round) {
-    uint32_t count = 0;
-    uint32_t reads = 0;
-    size_t used = 0;
-    int readError = 0;
-    bool drained = false;
-    while (reads < maxBatch_) {
-      ssize_t n = ::read(tunFd_, slab + used, room);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          drained = true;
-        } else {
-          readError = errno;
-        }
-        break;
-      }
-      ++reads;
-      if (static_cast<size_t>(n) > maxPacket_) {
-        counterData_[kReadDrops] += 1;
-        continue;
-      }
-      readMeta_[2 * count] = static_cast<int32_t>(used);
-      readMeta_[2 * count + 1] = static_cast<int32_t>(n);
-      used += static_cast<size_t>(n);
-      ++count;
-    }
-    counterData_[kPacketsRead] += count;
-    counterData_[kBytesRead] += static_cast<double>(used);
+    TunReadBatch batch = ReadTunBatch(tunFd_, slab, readMeta_.data(), maxBatch_, maxPacket_);
+    counterData_[kReadDrops] += batch.oversized;
+    counterData_[kPacketsRead] += batch.count;
+    counterData_[kBytesRead] += static_cast<double>(batch.bytes);
     bool handedOff = false;
-    for (uint32_t i = 0; i < count; ++i) {
+    for (uint32_t i = 0; i < batch.count; ++i) {
       const uint8_t* unit = slab + readMeta_[2 * i];
       size_t length = static_cast<size_t>(readMeta_[2 * i + 1]);
       auto found = senders_.find(RouteOf(unit, length));
@@ -579,12 +553,12 @@ void FastPath::ReadTun() {
     }
     touched_.clear();
     if (handedOff) Notify();
-    if (readError != 0) {
+    if (batch.error != 0) {
       reading_ = false;
-      Report(0, ErrnoText("reading the TUN device failed", readError), false);
+      Report(0, ErrnoText("reading the TUN device failed", batch.error), false);
       return;
     }
-    if (drained) return;
+    if (batch.drained) return;
   }
 }
 

@@ -2,7 +2,7 @@
 
 #include "js_args.h"
 #include "errno_error.h"
-#include "read_limits.h"
+#include "tun_read.h"
 
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -266,45 +266,19 @@ void TunQueue::Drain(int status) {
     Fail("uv_poll", -status);
     return;
   }
-  // read() gets one byte more than maxPacket: TUN truncates silently, so a full read means "too big".
-  const size_t room = size_t{maxPacket_} + 1;
   for (int round = 0; round < kRoundsPerWakeup; ++round) {
-    uint32_t count = 0;
-    uint32_t reads = 0;
-    size_t used = 0;
-    int readError = 0;
-    bool drained = false;
-    while (reads < maxBatch_) {
-      ssize_t n = ::read(fd_, slabData_ + used, room);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          drained = true;
-        } else {
-          readError = errno;
-        }
-        break;
-      }
-      ++reads;
-      if (static_cast<size_t>(n) > maxPacket_) {
-        counterData_[kReadDrops] += 1;
-        continue;
-      }
-      metaData_[2 * count] = static_cast<int32_t>(used);
-      metaData_[2 * count + 1] = static_cast<int32_t>(n);
-      used += static_cast<size_t>(n);
-      ++count;
+    TunReadBatch batch = ReadTunBatch(fd_, slabData_, metaData_, maxBatch_, maxPacket_);
+    counterData_[kReadDrops] += batch.oversized;
+    if (batch.count > 0) {
+      counterData_[kPacketsRead] += batch.count;
+      counterData_[kBytesRead] += static_cast<double>(batch.bytes);
+      if (!Deliver(batch.count, batch.bytes)) return;
     }
-    if (count > 0) {
-      counterData_[kPacketsRead] += count;
-      counterData_[kBytesRead] += static_cast<double>(used);
-      if (!Deliver(count, used)) return;
-    }
-    if (readError != 0) {
-      Fail("read", readError);
+    if (batch.error != 0) {
+      Fail("read", batch.error);
       return;
     }
-    if (drained) return;
+    if (batch.drained) return;
   }
 }
 

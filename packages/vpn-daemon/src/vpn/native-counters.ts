@@ -10,30 +10,33 @@ import type { FastReceiveChannel, FastSendChannel } from '@edgevpn/tun'
  * last time).
  */
 export function followSendCounters (counters: VpnCounters, traffic: PeerTraffic, channel: FastSendChannel): () => void {
-  let last = channel.counters
-  return follow(counters, () => {
-    const now = channel.counters
-    counters.sent(traffic, now.packets - last.packets, now.bytes - last.bytes)
-    counters.drop('queue-full', now.queueFullDrops - last.queueFullDrops)
-    counters.drop('queue-delay', now.queueDelayDrops - last.queueDelayDrops)
-    last = now
+  return followGrowth(counters, () => channel.counters, grown => {
+    counters.sent(traffic, grown.packets, grown.bytes)
+    counters.drop('queue-full', grown.queueFullDrops)
+    counters.drop('queue-delay', grown.queueDelayDrops)
   })
 }
 
 /** As {@link followSendCounters}, for a receive channel. */
 export function followReceiveCounters (counters: VpnCounters, traffic: PeerTraffic, channel: FastReceiveChannel): () => void {
-  let last = channel.counters
-  return follow(counters, () => {
-    const now = channel.counters
-    counters.received(traffic, now.packets - last.packets, now.bytes - last.bytes)
-    counters.drop('inbound-malformed', now.malformedDrops - last.malformedDrops)
-    counters.drop('spoofed-source', now.spoofedDrops - last.spoofedDrops)
-    counters.drop('tun-full', now.tunFullDrops - last.tunFullDrops)
-    last = now
+  return followGrowth(counters, () => channel.counters, grown => {
+    counters.received(traffic, grown.packets, grown.bytes)
+    counters.drop('inbound-malformed', grown.malformedDrops)
+    counters.drop('spoofed-source', grown.spoofedDrops)
+    counters.drop('tun-full', grown.tunFullDrops)
   })
 }
 
-function follow (counters: VpnCounters, collect: () => void): () => void {
+/** Hands `fold` how much each total of `read()` grew since the last time, before every snapshot. */
+function followGrowth<Totals extends { [Name in keyof Totals]: number }> (counters: VpnCounters, read: () => Totals, fold: (grown: Totals) => void): () => void {
+  let last = read()
+  const collect = (): void => {
+    const now = read()
+    const grown = { ...now }
+    for (const name of Object.keys(now) as Array<keyof Totals>) grown[name] = (now[name] - last[name]) as Totals[keyof Totals]
+    fold(grown)
+    last = now
+  }
   const unregister = counters.addCollector(collect)
   return () => {
     collect()
