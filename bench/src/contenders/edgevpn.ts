@@ -20,7 +20,7 @@ export const edgevpn: Contender = {
   describe: () => {
     const { version } = JSON.parse(readFileSync(join(dirname(EDGEVPN_CLI), '..', '..', 'package.json'), 'utf8')) as { version: string }
     const variant = [...nodeOptions, ...extraArgs].join(' ')
-    return `edgevpn-ts ${version} (Node ${process.version}, libp2p TCP + Noise + Yamux${variant === '' ? '' : `, ${variant}`})`
+    return `edgevpn-ts ${version} (Node ${process.version}; packets on the fast channel: AES-256-GCM records on TCP, carried by the TUN addon's threads; libp2p TCP + Noise + Yamux for the rest${variant === '' ? '' : `; ${variant}`})`
   },
   setUp: async (site: TunnelSite): Promise<Tunnel> => {
     const token = encodeToken(generateNetworkConfig({ interval: 360n }))
