@@ -4,6 +4,7 @@
       'target_name': 'edgevpn_tun',
       'sources': [
         'src/addon.cc',
+        'src/batch_arrays.cc',
         'src/errno_error.cc',
         'src/fast_path.cc',
         'src/ip_header.cc',

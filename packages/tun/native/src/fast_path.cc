@@ -198,15 +198,7 @@ FastPath::FastPath(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FastPath>(
   readSlab_.reset(new uint8_t[slabBytes_]);
   readMeta_.resize(size_t{maxBatch_} * 2);
   handoff_.reset(new uint8_t[slabBytes_]);
-  Napi::Buffer<uint8_t> slab = Napi::Buffer<uint8_t>::New(env, slabBytes_);
-  slabData_ = slab.Data();
-  slab_ = Napi::Persistent(slab);
-  Napi::Int32Array meta = Napi::Int32Array::New(env, size_t{maxBatch_} * 2);
-  metaData_ = meta.Data();
-  meta_ = Napi::Persistent(meta);
-  Napi::Float64Array counters = Napi::Float64Array::New(env, kCounterCount);
-  counterData_ = counters.Data();
-  counters_ = Napi::Persistent(counters);
+  arrays_.Create(env, slabBytes_, maxBatch_, kCounterCount);
   onBatch_ = Napi::Persistent(info[2].As<Napi::Function>());
   onEvent_ = Napi::Persistent(info[3].As<Napi::Function>());
 
@@ -231,11 +223,11 @@ void FastPath::OnEnvCleanup(void* fastPath) {
   self->Stop();
 }
 
-Napi::Value FastPath::Slab(const Napi::CallbackInfo& info) { return slab_.Value(); }
+Napi::Value FastPath::Slab(const Napi::CallbackInfo& info) { return arrays_.slab.Value(); }
 
-Napi::Value FastPath::Meta(const Napi::CallbackInfo& info) { return meta_.Value(); }
+Napi::Value FastPath::Meta(const Napi::CallbackInfo& info) { return arrays_.meta.Value(); }
 
-Napi::Value FastPath::Counters(const Napi::CallbackInfo& info) { return counters_.Value(); }
+Napi::Value FastPath::Counters(const Napi::CallbackInfo& info) { return arrays_.counters.Value(); }
 
 Napi::Value FastPath::SetReading(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -529,9 +521,9 @@ void FastPath::ReadTun() {
   uint8_t* slab = readSlab_.get();
   for (int round = 0; round < kRoundsPerWakeup; ++round) {
     TunReadBatch batch = ReadTunBatch(tunFd_, slab, readMeta_.data(), maxBatch_, maxPacket_);
-    counterData_[kReadDrops] += batch.oversized;
-    counterData_[kPacketsRead] += batch.count;
-    counterData_[kBytesRead] += static_cast<double>(batch.bytes);
+    arrays_.counterData[kReadDrops] += batch.oversized;
+    arrays_.counterData[kPacketsRead] += batch.count;
+    arrays_.counterData[kBytesRead] += static_cast<double>(batch.bytes);
     bool handedOff = false;
     for (uint32_t i = 0; i < batch.count; ++i) {
       const uint8_t* unit = slab + readMeta_[2 * i];
@@ -657,7 +649,7 @@ void FastPath::CloseSender(Sender& sender, const std::string& reason) {
 void FastPath::Handoff(const uint8_t* packet, size_t length) {
   std::lock_guard<std::mutex> lock(handoffMutex_);
   if (handoffMeta_.size() / 2 >= maxBatch_ || handoffBytes_ + length > slabBytes_) {
-    counterData_[kHandoffDrops] += 1;
+    arrays_.counterData[kHandoffDrops] += 1;
     return;
   }
   std::memcpy(handoff_.get() + handoffBytes_, packet, length);
@@ -803,8 +795,8 @@ void FastPath::DeliverUnit(Receiver& receiver, const uint8_t* unit, size_t lengt
     if (n >= 0) {
       receiver.counters[kReceivedPackets] += 1;
       receiver.counters[kReceivedBytes] += static_cast<double>(packetLength);
-      counterData_[kPacketsWritten] += 1;
-      counterData_[kBytesWritten] += static_cast<double>(n);
+      arrays_.counterData[kPacketsWritten] += 1;
+      arrays_.counterData[kBytesWritten] += static_cast<double>(n);
       return;
     }
     if (errno == EINTR) continue;
@@ -812,7 +804,7 @@ void FastPath::DeliverUnit(Receiver& receiver, const uint8_t* unit, size_t lengt
       receiver.counters[kMalformedDrops] += 1;
     } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
       receiver.counters[kTunFullDrops] += 1;
-      counterData_[kWriteDrops] += 1;
+      arrays_.counterData[kWriteDrops] += 1;
     } else {
       CloseReceiver(receiver, ErrnoText("writing to the TUN device failed", errno), false);
     }
@@ -852,14 +844,14 @@ void FastPath::OnNotify(Napi::Env env) {
   {
     std::lock_guard<std::mutex> lock(handoffMutex_);
     count = handoffMeta_.size() / 2;
-    std::memcpy(slabData_, handoff_.get(), handoffBytes_);
-    std::memcpy(metaData_, handoffMeta_.data(), handoffMeta_.size() * sizeof(int32_t));
+    std::memcpy(arrays_.slabData, handoff_.get(), handoffBytes_);
+    std::memcpy(arrays_.metaData, handoffMeta_.data(), handoffMeta_.size() * sizeof(int32_t));
     handoffMeta_.clear();
     handoffBytes_ = 0;
     events.swap(events_);
   }
   if (count > 0) {
-    onBatch_.Call({Napi::Number::New(env, static_cast<double>(count)), slab_.Value()});
+    onBatch_.Call({Napi::Number::New(env, static_cast<double>(count)), arrays_.slab.Value()});
     RaisePendingException(env);
   }
   for (const Event& event : events) {

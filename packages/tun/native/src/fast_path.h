@@ -20,6 +20,7 @@
 //   closeChannel(id)  close()
 #pragma once
 
+#include "batch_arrays.h"
 #include "record_cipher.h"
 #include "unit_queue.h"
 
@@ -184,7 +185,7 @@ class FastPath : public Napi::ObjectWrap<FastPath> {
   std::mutex receiveMutex_;
   std::map<int32_t, std::unique_ptr<Receiver>> receivers_;
 
-  // Packets without a route, waiting for JS; `slab_`/`meta_` are what JS reads them from.
+  // Packets without a route, waiting for JS; `arrays_` is what JS reads them from.
   std::mutex handoffMutex_;
   std::unique_ptr<uint8_t[]> handoff_;
   size_t handoffBytes_ = 0;
@@ -193,13 +194,8 @@ class FastPath : public Napi::ObjectWrap<FastPath> {
   std::atomic<bool> notifyPending_{false};
   Napi::ThreadSafeFunction notify_;
 
-  Napi::Reference<Napi::Buffer<uint8_t>> slab_;
-  uint8_t* slabData_ = nullptr;
+  BatchArrays arrays_;
   size_t slabBytes_ = 0;
-  Napi::Reference<Napi::Int32Array> meta_;
-  int32_t* metaData_ = nullptr;
-  Napi::Reference<Napi::Float64Array> counters_;
-  double* counterData_ = nullptr;
   Napi::FunctionReference onBatch_;
   Napi::FunctionReference onEvent_;
 };

@@ -54,16 +54,7 @@ TunQueue::TunQueue(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TunQueue>(
   if (!Open(env, requestedName, options.Get("multiQueue").ToBoolean(), options.Get("vnetHdr").ToBoolean())) return;
 
   // Room for maxBatch packets of maxPacket bytes plus the spare byte that exposes oversized packets.
-  size_t slabBytes = size_t{maxBatch_} * maxPacket_ + 1;
-  Napi::Buffer<uint8_t> slab = Napi::Buffer<uint8_t>::New(env, slabBytes);
-  slabData_ = slab.Data();
-  slab_ = Napi::Persistent(slab);
-  Napi::Int32Array meta = Napi::Int32Array::New(env, size_t{maxBatch_} * 2);
-  metaData_ = meta.Data();
-  meta_ = Napi::Persistent(meta);
-  Napi::Float64Array counters = Napi::Float64Array::New(env, kCounterCount);
-  counterData_ = counters.Data();
-  counters_ = Napi::Persistent(counters);
+  arrays_.Create(env, size_t{maxBatch_} * maxPacket_ + 1, maxBatch_, kCounterCount);
 
   onBatch_ = Napi::Persistent(info[2].As<Napi::Function>());
   onError_ = Napi::Persistent(info[3].As<Napi::Function>());
@@ -146,11 +137,11 @@ Napi::Value TunQueue::Name(const Napi::CallbackInfo& info) { return Napi::String
 
 Napi::Value TunQueue::Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
 
-Napi::Value TunQueue::Slab(const Napi::CallbackInfo& info) { return slab_.Value(); }
+Napi::Value TunQueue::Slab(const Napi::CallbackInfo& info) { return arrays_.slab.Value(); }
 
-Napi::Value TunQueue::Meta(const Napi::CallbackInfo& info) { return meta_.Value(); }
+Napi::Value TunQueue::Meta(const Napi::CallbackInfo& info) { return arrays_.meta.Value(); }
 
-Napi::Value TunQueue::Counters(const Napi::CallbackInfo& info) { return counters_.Value(); }
+Napi::Value TunQueue::Counters(const Napi::CallbackInfo& info) { return arrays_.counters.Value(); }
 
 Napi::Value TunQueue::Resume(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -240,14 +231,14 @@ int TunQueue::WritePacket(const uint8_t* data, size_t length) {
   for (;;) {
     ssize_t n = ::write(fd_, data, length);
     if (n >= 0) {
-      counterData_[kPacketsWritten] += 1;
-      counterData_[kBytesWritten] += static_cast<double>(n);
+      arrays_.counterData[kPacketsWritten] += 1;
+      arrays_.counterData[kBytesWritten] += static_cast<double>(n);
       return 1;
     }
     if (errno == EINTR) continue;
     // A full queue in the stack is congestion, not a failure of the device: drop like a router would.
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-      counterData_[kWriteDrops] += 1;
+      arrays_.counterData[kWriteDrops] += 1;
       return 0;
     }
     return -errno;
@@ -267,11 +258,11 @@ void TunQueue::Drain(int status) {
     return;
   }
   for (int round = 0; round < kRoundsPerWakeup; ++round) {
-    TunReadBatch batch = ReadTunBatch(fd_, slabData_, metaData_, maxBatch_, maxPacket_);
-    counterData_[kReadDrops] += batch.oversized;
+    TunReadBatch batch = ReadTunBatch(fd_, arrays_.slabData, arrays_.metaData, maxBatch_, maxPacket_);
+    arrays_.counterData[kReadDrops] += batch.oversized;
     if (batch.count > 0) {
-      counterData_[kPacketsRead] += batch.count;
-      counterData_[kBytesRead] += static_cast<double>(batch.bytes);
+      arrays_.counterData[kPacketsRead] += batch.count;
+      arrays_.counterData[kBytesRead] += static_cast<double>(batch.bytes);
       if (!Deliver(batch.count, batch.bytes)) return;
     }
     if (batch.error != 0) {
@@ -284,7 +275,7 @@ void TunQueue::Drain(int status) {
 
 bool TunQueue::Deliver(uint32_t count, size_t used) {
   Napi::Env env = Env();
-  Napi::Value buffer = copy_ ? Napi::Buffer<uint8_t>::Copy(env, slabData_, used) : slab_.Value();
+  Napi::Value buffer = copy_ ? Napi::Buffer<uint8_t>::Copy(env, arrays_.slabData, used) : arrays_.slab.Value();
   onBatch_.MakeCallback(Value(), {Napi::Number::New(env, count), buffer}, *asyncContext_);
   RaisePendingException(env);
   // The handler may have paused or closed the queue.

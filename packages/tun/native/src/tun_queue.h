@@ -1,6 +1,8 @@
 // One queue (file descriptor) of a TUN device: batched reads from a uv_poll_t, synchronous writes.
 #pragma once
 
+#include "batch_arrays.h"
+
 #include <napi.h>
 #include <uv.h>
 
@@ -66,12 +68,7 @@ class TunQueue : public Napi::ObjectWrap<TunQueue> {
   uint32_t maxPacket_ = 1564;
   bool copy_ = false;
 
-  Napi::Reference<Napi::Buffer<uint8_t>> slab_;
-  uint8_t* slabData_ = nullptr;
-  Napi::Reference<Napi::Int32Array> meta_;
-  int32_t* metaData_ = nullptr;
-  Napi::Reference<Napi::Float64Array> counters_;
-  double* counterData_ = nullptr;
+  BatchArrays arrays_;
 
   Napi::FunctionReference onBatch_;
   Napi::FunctionReference onError_;
