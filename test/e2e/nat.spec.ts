@@ -92,7 +92,8 @@ describe.skipIf(skipReason !== undefined)(`edgevpn across NAT${skipReason === un
 
       const punched = await Promise.race([1, 2].map(async i => await daemons[i].waitForLog(record => record.message === 'hole punch succeeded', 120_000)))
       console.log(`[e2e nat] hole punch succeeded: ${JSON.stringify(punched)}`)
-      // relayed before direct, in A's own log
+      // relayed before direct, in A's own log (B may log its punch before A logs the new connection)
+      await daemons[1].waitForLog(record => record.message === 'peer connected (direct)' && record.peer === mesh!.peerId(2), 30_000)
       const aLogs = daemons[1].logs
       const relayedAt = aLogs.findIndex(record => record.message === 'peer connected (relayed)' && record.peer === mesh!.peerId(2))
       const directAt = aLogs.findIndex(record => record.message === 'peer connected (direct)' && record.peer === mesh!.peerId(2))
@@ -105,8 +106,11 @@ describe.skipIf(skipReason !== undefined)(`edgevpn across NAT${skipReason === un
       }, 60_000)
       expect(entry.path).toBe('direct: hole-punched')
       expect(String(entry.path)).not.toContain('relayed')
-      const fromB = await mesh!.peerEntry(2, 1)
-      expect(fromB?.path).toBe('direct: hole-punched')
+      const fromB = await waitFor('B sees A on a direct path', async () => {
+        const found = await mesh!.peerEntry(2, 1)
+        return found?.link === 'direct' ? found : undefined
+      }, 60_000)
+      expect(fromB.path).toBe('direct: hole-punched')
 
       expect(await pingUntilUp(lab, b, vpnAddress(1), 30_000)).toBeGreaterThan(0)
       const bytes = 20 * 1024 * 1024
