@@ -57,4 +57,19 @@ describe('soak trends', () => {
     expect(fds('node-2')).toMatchObject({ perHour: 0, passed: true })
     expect(slopes.filter(s => s.node === 'node-2').every(s => s.passed)).toBe(true)
   })
+
+  it('passes one late step of a count (a socket pair replaced) but not a second one', () => {
+    const samples: SoakSample[] = []
+    for (let t = 180; t <= 600; t += 10) {
+      const values = { rss: 150, heap: 30, external: 10, connections: 8, streams: 16 }
+      // node-1: 58 -> 60 fds at minute 8, as in a CI soak where a fast channel reconnected
+      samples.push({ node: 'node-1', t, values: { ...values, fds: t < 480 ? 58 : 60 } })
+      samples.push({ node: 'node-2', t, values: { ...values, fds: t < 360 ? 58 : t < 480 ? 60 : 62 } })
+    }
+    const slopes = computeSlopes(samples, ['node-1', 'node-2'], 180)
+    const fds = (node: string): { perHour: number, passed: boolean } => slopes.find(s => s.node === node && s.metric === 'fds')!
+    expect(fds('node-1').perHour).toBeGreaterThan(5)
+    expect(fds('node-1').passed).toBe(true)
+    expect(fds('node-2').passed).toBe(false)
+  })
 })

@@ -232,6 +232,7 @@ export function computeSlopes (samples: readonly SoakSample[], nodes: readonly s
       const fitted = windowMinima(series, FLOOR_WINDOW_SECONDS)
       if (fitted.length < 3) continue
       const trend = fitTrend(fitted)
+      const netRise = fitted[fitted.length - 1].value - fitted[0].value
       results.push({
         node,
         metric: leak.id,
@@ -242,7 +243,7 @@ export function computeSlopes (samples: readonly SoakSample[], nodes: readonly s
         stderrPerHour: trend.stderrPerHour,
         boundPerHour: leak.boundPerHour,
         points: trend.points,
-        passed: trend.perHour - STDERR_MARGIN * trend.stderrPerHour <= leak.boundPerHour
+        passed: trend.perHour - STDERR_MARGIN * trend.stderrPerHour <= leak.boundPerHour || netRise <= (leak.step ?? 0)
       })
     }
   }
