@@ -16,7 +16,6 @@
  * the sessions, routes and allowed sources; sockets come in as file descriptors, which the addon
  * duplicates, so the caller closes its own socket object afterwards.
  */
-import { FAST_PATH_COUNTER } from './native-binding.js'
 import { explainNativeError } from './tun-error.js'
 import type { NativeFastPath } from './native-binding.js'
 
@@ -165,12 +164,6 @@ export class NativeFastPathHandle implements FastPath {
   constructor (native: NativeFastPath, deviceName: string) {
     this.#native = native
     this.#name = deviceName
-  }
-
-  /** Reads and writes of the loop, and batches it could not hand to JS in time. */
-  get counters (): Readonly<Record<keyof typeof FAST_PATH_COUNTER, number>> {
-    const slots = this.#native.counters
-    return Object.fromEntries(Object.entries(FAST_PATH_COUNTER).map(([name, slot]) => [name, slots[slot]])) as Record<keyof typeof FAST_PATH_COUNTER, number>
   }
 
   addSender (socketFd: number, key: Uint8Array, onClosed: FastChannelClosedHandler): FastSendChannel {

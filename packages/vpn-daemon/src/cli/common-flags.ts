@@ -3,6 +3,7 @@
  * environment variables and defaults so an existing env file (e.g. Kairos') works unchanged.
  */
 import { flag } from './flags.js'
+import { apiTokenFlags } from './api-token-flags.js'
 import type { FlagSpec } from './flags.js'
 
 const SECOND = 1000
@@ -80,12 +81,6 @@ export const vpnFlags: FlagSpec[] = [
   flag({ name: 'static-peertable', kind: 'strings', env: 'EDGEVPNSTATICPEERTABLE', default: [], usage: 'ip:peerid entries that replace the ledger for routing and admission' }),
   flag({ name: 'vpn-queue-packets', kind: 'int', env: 'EDGEVPNQUEUEPACKETS', default: 256, usage: 'packets queued per peer before new ones are dropped' }),
   flag({ name: 'vpn-queue-bytes', kind: 'int', env: 'EDGEVPNQUEUEBYTES', default: 512 * 1024, usage: 'bytes queued per peer before new packets are dropped' })
-]
-
-/** The HTTP API's bearer token (not in Go edgevpn): required by the commands that serve the API, sent by those that call it. */
-export const apiTokenFlags: FlagSpec[] = [
-  flag({ name: 'api-token', kind: 'string', env: 'EDGEVPNAPITOKEN', default: '', usage: 'bearer token every API request but /healthz must carry (visible in ps: prefer the variable or --api-token-file)' }),
-  flag({ name: 'api-token-file', kind: 'string', env: 'EDGEVPNAPITOKENFILE', default: '', usage: 'file holding the API bearer token' })
 ]
 
 /** Access to the HTTP API (not in Go edgevpn), read by the commands that serve it. */

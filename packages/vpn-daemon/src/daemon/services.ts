@@ -4,8 +4,7 @@
  * the API are imported when started: a daemon without them does not load their modules (and
  * the API's HTTP server).
  */
-import { readFile } from 'node:fs/promises'
-import { checkApiToken } from '../api/token-auth.js'
+import { apiTokenFromFlags } from '../cli/api-token-flags.js'
 import { parseGoDuration } from '../cli/go-values.js'
 import { UsageError } from '../cli/usage-error.js'
 import { createVpnService } from '../vpn/index.js'
@@ -76,36 +75,6 @@ export async function apiOptionsFromFlags (flags: ParsedFlags, listen: string): 
   const maxBodyBytes = flags.int('api-max-body-size')
   if (maxBodyBytes <= 0) throw new UsageError(`--api-max-body-size must be a positive number of bytes, got ${maxBodyBytes}`)
   return { listen, token: await apiTokenFromFlags(flags), maxBodyBytes }
-}
-
-/**
- * The API bearer token of `--api-token` or `--api-token-file` (`apiTokenFlags`), for the
- * commands that serve the API and those that call it; undefined when neither flag is given.
- *
- * @throws UsageError when both flags are set, the file cannot be read, or the token is empty or
- * not printable ASCII (a token given empty would otherwise leave the API open)
- */
-export async function apiTokenFromFlags (flags: ParsedFlags): Promise<string | undefined> {
-  const file = flags.string('api-token-file')
-  let token = flags.string('api-token')
-  let source = '--api-token'
-  if (file !== '') {
-    if (token !== '') throw new UsageError('give the API token with --api-token or --api-token-file, not both')
-    source = `--api-token-file ${file}`
-    try {
-      token = (await readFile(file, 'utf8')).trim()
-    } catch (err) {
-      throw new UsageError(`${source}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`)
-    }
-  } else if (!flags.isSet('api-token')) {
-    return undefined
-  }
-  try {
-    checkApiToken(token)
-  } catch (err) {
-    throw new UsageError(`${source}: ${(err as Error).message}`)
-  }
-  return token
 }
 
 export async function startApi (node: EdgeNode, options: ApiOptions, logger: Logger, vpn?: VpnService): Promise<Stop> {

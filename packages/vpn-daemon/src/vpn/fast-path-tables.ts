@@ -35,6 +35,8 @@ export class FastPathTables {
   readonly #router: string | undefined
   readonly #senders = new Map<string, FastSendChannel>()
   readonly #receivers = new Map<FastReceiveChannel, string>()
+  /** The routes last handed to the fast path, so that an unchanged table costs its send thread nothing. */
+  #installed: Array<[Uint8Array, FastSendChannel]> = []
   readonly #stops: Array<() => void>
 
   constructor (components: FastPathTablesComponents, init: FastPathTablesInit = {}) {
@@ -96,6 +98,8 @@ export class FastPathTables {
         for (const bytes of addressBytes(address)) routes.push([bytes, channel])
       }
     }
+    if (sameRoutes(routes, this.#installed)) return
+    this.#installed = routes
     this.#components.fastPath.replaceRoutes(routes)
   }
 
@@ -111,6 +115,10 @@ export class FastPathTables {
   #ownerOf (address: string): string | undefined {
     return this.#table === undefined ? this.#components.machines.peerOf(address) : this.#table.get(address)
   }
+}
+
+function sameRoutes (a: ReadonlyArray<[Uint8Array, FastSendChannel]>, b: ReadonlyArray<[Uint8Array, FastSendChannel]>): boolean {
+  return a.length === b.length && a.every(([address, channel], i) => channel === b[i][1] && Buffer.compare(address, b[i][0]) === 0)
 }
 
 /** The 4 or 16 bytes of an IP address in text; none for anything else. */

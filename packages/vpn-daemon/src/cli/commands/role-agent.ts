@@ -5,9 +5,8 @@
  */
 import { createLogger, parseLogLevel } from '@edgevpn/mesh-core'
 import { createApiClient } from '../../api/index.js'
-import { apiTokenFromFlags } from '../../daemon/services.js'
 import { AUTO_ROLE, createK3sRoles, createRoleNode, loadOrCreateNodeUuid, parseRoleList } from '../../roles/index.js'
-import { apiTokenFlags } from '../common-flags.js'
+import { apiTokenFlags, apiTokenFromFlags } from '../api-token-flags.js'
 import { flag } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 import type { Command } from '../command.js'
