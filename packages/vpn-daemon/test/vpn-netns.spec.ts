@@ -35,8 +35,7 @@ async function startNode (host: LabHost, config: Omit<VpnNodeConfig, 'listen'>):
 async function meshUp (nodes: VpnNode[]): Promise<void> {
   await Promise.all(nodes.map(async node => {
     const peers = nodes.filter(other => other !== node).map(other => ({ ip: other.ip, peerId: other.peerId, addrs: other.addrs }))
-    const reply = await node.lines.request({ cmd: 'peers', peers }, 'peers-ok')
-    expect(reply.event, String(reply.message)).toBe('peers-ok')
+    await node.lines.request({ cmd: 'peers', peers }, 'peers-ok')
   }))
 }
 
