@@ -1,60 +1,10 @@
-/** The JSON the daemon's API answers, as the dashboard reads it (see `@edgevpn/vpn-daemon`). */
+/** The JSON the daemon's API answers: the daemon's own wire types (type-only, nothing is bundled). */
+import type { File, Service } from '@edgevpn/vpn-daemon/api-types'
 
-export interface Summary {
-  Files: number
-  Machines: number
-  Users: number
-  Services: number
-  BlockChain: number
-  OnChainNodes: number
-  Peers: number
-  NodeID: string
-}
+export type { DnsEntry, LedgerSnapshot, MachineStatus, PeerEntry, Summary } from '@edgevpn/vpn-daemon/api-types'
 
-export interface Machine {
-  PeerID: string
-  Hostname: string
-  OS: string
-  Arch: string
-  Address: string
-  Version: string
-  Connected: boolean
-  OnChain: boolean
-  Online: boolean
-}
-
-export type PeerLink = 'direct' | 'relayed' | 'none'
-
-/** An entry of the daemon's peer table (`/api/peers`); optional fields are absent until known. */
-export interface PeerEntry {
-  id: string
-  discoveredVia: string
-  connected: boolean
-  link: PeerLink
-  /** The link and why, e.g. `direct: hole-punched` or `relayed: hole punch failed, symmetric NAT (ours)`. */
-  path: string
-  remoteAddr?: string
-  latencyMs?: number
-  lastError?: string
-  bytesIn?: number
-  bytesOut?: number
-  firstSeen: number
-  lastSeen: number
-}
-
-/** A service or a file announced on the ledger. */
-export interface Announcement {
-  PeerID: string
-  Name: string
-}
-
-export interface DnsRecord {
-  Regex: string
-  Records: Record<string, string>
-}
-
-/** `/api/ledger`: bucket → key → the stored Value's JSON text. */
-export type LedgerSnapshot = Record<string, Record<string, string>>
+/** A service or a file announced on the ledger (`/api/services`, `/api/files`: the same shape). */
+export type Announcement = Service | File
 
 /** A request the API refused or could not answer. */
 export class ApiError extends Error {

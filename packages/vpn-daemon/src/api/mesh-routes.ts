@@ -2,7 +2,7 @@ import { BUCKETS, compareUtf8, goStruct } from '@edgevpn/ledger'
 import type { Ledger } from '@edgevpn/ledger'
 import type { NodeView } from './node-view.js'
 import type { Router } from './router.js'
-import type { MachineStatus, Peer, Summary } from './wire-types.js'
+import type { MachineStatus, Peer, PeerEntry, Summary } from './wire-types.js'
 import { decodeStringStructText } from './go-struct.js'
 import { ok } from './json-response.js'
 import { FILE_FIELDS, MACHINE_FIELDS, SERVICE_FIELDS, USER_FIELDS } from './wire-types.js'
@@ -65,20 +65,23 @@ export function addMeshRoutes (router: Router, { ledger, node }: MeshRoutesCompo
     .add('GET', '/api/peerstore', async () => ok(peerList(await node.peerstorePeers(), false)))
     .add('GET', '/api/peers', () => ok(node.peers()
       .sort((a, b) => compareUtf8(a.id, b.id))
-      .map(peer => goStruct({
-        id: peer.id,
-        discoveredVia: peer.discoveredVia,
-        connected: peer.connected,
-        link: peer.link,
-        path: peer.path,
-        remoteAddr: peer.remoteAddr,
-        latencyMs: peer.latencyMs,
-        lastError: peer.lastError,
-        bytesIn: peer.bytesIn,
-        bytesOut: peer.bytesOut,
-        firstSeen: peer.firstSeen,
-        lastSeen: peer.lastSeen
-      }))))
+      .map(peer => {
+        const entry: PeerEntry = {
+          id: peer.id,
+          discoveredVia: peer.discoveredVia,
+          connected: peer.connected,
+          link: peer.link,
+          path: peer.path,
+          remoteAddr: peer.remoteAddr,
+          latencyMs: peer.latencyMs,
+          lastError: peer.lastError,
+          bytesIn: peer.bytesIn,
+          bytesOut: peer.bytesOut,
+          firstSeen: peer.firstSeen,
+          lastSeen: peer.lastSeen
+        }
+        return goStruct(entry)
+      })))
     .add('GET', '/api/users', () => ok(structs(BUCKETS.users, USER_FIELDS).map(user => goStruct(user))))
     .add('GET', '/api/services', () => ok(structs(BUCKETS.services, SERVICE_FIELDS).map(service => goStruct(service))))
     .add('GET', '/api/files', () => ok(structs(BUCKETS.files, FILE_FIELDS).map(file => goStruct(file))))

@@ -1,7 +1,11 @@
 /**
  * The JSON shapes of the HTTP API (Go `pkg/types` and `api/types`). Go structs have no `json`
- * tags, so the member names are the Go field names and appear in this order.
+ * tags, so the member names are the Go field names and appear in this order. The web dashboard
+ * (`@edgevpn/web-ui`) reads the API with these types, through the `@edgevpn/vpn-daemon/api-types`
+ * export, so keep this module free of runtime imports.
  */
+
+import type { PeerView } from './node-view.js'
 
 export const MACHINE_FIELDS = ['PeerID', 'Hostname', 'OS', 'Arch', 'Address', 'Version'] as const
 export const SERVICE_FIELDS = ['PeerID', 'Name'] as const
@@ -51,3 +55,15 @@ export type Summary = {
   Peers: number
   NodeID: string
 }
+
+/** `/api/peers` element (our own route): a peer table entry and the VPN bytes exchanged with it. */
+export type PeerEntry = Pick<PeerView, keyof PeerView>
+
+/** `/api/dns` element, and the body `POST /api/dns` takes: record values by type mnemonic. */
+export type DnsEntry = {
+  Regex: string
+  Records: Record<string, string>
+}
+
+/** `/api/ledger`: bucket → key → the stored Value's JSON text. */
+export type LedgerSnapshot = Record<string, Record<string, string>>

@@ -2,7 +2,7 @@ import { getJson, postJson } from '../api.js'
 import { dataTable, h } from '../dom.js'
 import { liveRegion } from '../live.js'
 import { REFRESH_MS } from '../page.js'
-import type { DnsRecord } from '../api.js'
+import type { DnsEntry } from '../api.js'
 import type { Page } from '../page.js'
 
 const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT']
@@ -13,7 +13,7 @@ export const dnsPage: Page = {
   render (main, signal) {
     const region = h('section')
     main.append(region, addRecordForm())
-    liveRegion(region, signal, REFRESH_MS, async s => await getJson<DnsRecord[]>('/api/dns', s), records =>
+    liveRegion(region, signal, REFRESH_MS, async s => await getJson<DnsEntry[]>('/api/dns', s), records =>
       dataTable('DNS records on the ledger', [
         { header: 'Name pattern', cell: r => h('code', {}, r.Regex) },
         { header: 'Records', cell: r => Object.entries(r.Records).map(([type, value]) => `${type} ${value}`).join(', ') }

@@ -3,7 +3,7 @@ import { badge, dataTable, h } from '../dom.js'
 import { peerIdText } from '../format.js'
 import { liveRegion } from '../live.js'
 import { REFRESH_MS } from '../page.js'
-import type { Machine } from '../api.js'
+import type { MachineStatus } from '../api.js'
 import type { Page } from '../page.js'
 
 export const machinesPage: Page = {
@@ -12,7 +12,7 @@ export const machinesPage: Page = {
   render (main, signal) {
     const region = h('section')
     main.append(region)
-    liveRegion(region, signal, REFRESH_MS, async s => await getJson<Machine[]>('/api/machines', s), machines =>
+    liveRegion(region, signal, REFRESH_MS, async s => await getJson<MachineStatus[]>('/api/machines', s), machines =>
       dataTable('Machines announced on the ledger', [
         { header: 'Host name', cell: m => m.Hostname },
         { header: 'VPN address', cell: m => h('code', {}, m.Address) },
