@@ -19,16 +19,20 @@ import { fileURLToPath } from 'node:url'
  * fourfold between full collections, below it 1.3- to 2-fold, so the garbage of start-up is
  * collected sooner (measured: ~4 MiB less RSS after start; 256 or 512 MiB gain no more).
  * V8 reads these flags only at start, hence the re-exec (same PID) when they are not set yet;
- * giving `--max-semi-space-size` (e.g. in NODE_OPTIONS) skips it.
+ * giving `--max-semi-space-size` (e.g. in NODE_OPTIONS) skips it, and a flag given on the command
+ * line or in NODE_OPTIONS is not overridden (a mesh with a very large ledger can raise the heap
+ * limit with `NODE_OPTIONS=--max-old-space-size=4096`).
  */
 const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=1024']
 const DAEMON_ENV = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_ARENA_MAX: '2' }
 
 /** Replaces this process with one that has the daemon settings, unless it has them or cannot (Node < 23.11). */
 function reexecWithDaemonSettings (): void {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some(arg => arg.includes('--max-semi-space-size'))
-  if (given || process.execve === undefined) return
-  process.execve(process.execPath, [process.execPath, ...DAEMON_NODE_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+  const isGiven = (flag: string): boolean => given.some(arg => arg.startsWith(flag.slice(0, flag.indexOf('=') + 1)))
+  if (isGiven('--max-semi-space-size=') || process.execve === undefined) return
+  const flags = DAEMON_NODE_FLAGS.filter(flag => !isGiven(flag))
+  process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
     { ...process.env, ...DAEMON_ENV })
 }
 
