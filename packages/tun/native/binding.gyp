@@ -14,7 +14,8 @@
         'src/socket_option.cc',
         'src/tun_queue.cc',
         'src/tun_read.cc',
-        'src/unit_queue.cc'
+        'src/unit_queue.cc',
+        'src/unit_queue_probe.cc'
       ],
       'include_dirs': [
         "<!(node -p \"require('node-addon-api').include_dir\")"

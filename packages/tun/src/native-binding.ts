@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { TunError } from './tun-error.js'
 import type { SystemCallError } from './tun-error.js'
+import type { UnitQueueProbe, UnitQueueProbeInit } from './unit-queue-probe.js'
 
 /** Options of the addon's TunQueue constructor. */
 export interface NativeQueueOptions {
@@ -87,6 +88,7 @@ export interface NativeBinding {
     /** `id` 0: the device itself failed. */
     onEvent: (id: number, reason: string, brokeFormat: boolean) => void
   ) => NativeFastPath
+  UnitQueueProbe: new (options: UnitQueueProbeInit) => UnitQueueProbe
   configureInterface(name: string, settings: NativeInterfaceSettings): void
   /** setsockopt with an int value, then the value getsockopt reports. */
   setSocketOption(fd: number, level: number, name: number, value: number): number
