@@ -10,26 +10,19 @@
  */
 import { once } from 'node:events'
 import { seededRandom } from '@edgevpn/test/support/random'
-import { Ledger } from '@edgevpn/ledger'
-import { createLogger, createMeshHost } from '@edgevpn/mesh-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FRAMED_PACKETS, OFFLOAD_FRAMES } from '../src/vpn/framing.js'
-import { InboundGate } from '../src/vpn/inbound-gate.js'
-import { InboundStreams } from '../src/vpn/inbound-streams.js'
 import { checkIpPacket } from '../src/vpn/ip-packet.js'
-import { machineValue } from '../src/vpn/machine-announce.js'
-import { MachineDirectory } from '../src/vpn/machine-directory.js'
 import { IP_PACKETS, PacketSplitter, StreamFormatError } from '../src/vpn/packet-splitter.js'
 import { FRAMED_VPN_PROTOCOL, GO_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from '../src/vpn/protocols.js'
 import { SegmentationError, segmentOffloadUnit } from '../src/vpn/software-segmentation.js'
-import { createSourceGuard } from '../src/vpn/source-guard.js'
 import { VNET_HDR_BYTES, writeVnetHeader } from '../src/vpn/vnet-header.js'
 import { waitForDrain } from '../src/vpn/wait-drain.js'
-import { VpnCounters } from '../src/vpn/vpn-stats.js'
+import { startInboundPair } from './fixtures/inbound-pair.js'
 import { ipv4Udp } from './fixtures/ip-packets.js'
 import type { FrameFormat } from '../src/vpn/framing.js'
 import type { UnitFormat } from '../src/vpn/packet-splitter.js'
-import type { MeshHost } from '@edgevpn/mesh-core'
+import type { InboundPair } from './fixtures/inbound-pair.js'
 
 const SEED = Number(process.env.FUZZ_SEED ?? (Date.now() >>> 0))
 const PARSER_MS = 3_000
@@ -153,36 +146,19 @@ describe(`VPN frame fuzzing (seed ${SEED})`, () => {
   })
 
   describe('the receiver over real libp2p streams', () => {
-    let receiver: MeshHost
-    let sender: MeshHost
-    let inbound: InboundStreams
-    const counters = new VpnCounters()
+    let pair: InboundPair
     const written: Uint8Array[] = []
 
     beforeAll(async () => {
-      [receiver, sender] = await Promise.all([0, 1].map(async () => await createMeshHost({ listen: ['/ip4/127.0.0.1/tcp/0'], quic: false })))
-      const ledger = new Ledger({ mode: 'off' })
-      await ledger.put('machines', MEMBER_IP, machineValue({ peerId: sender.peerId.toString(), hostname: 'fuzzer', os: 'linux', arch: 'amd64', address: MEMBER_IP, version: '' }))
-      const machines = new MachineDirectory(ledger)
-      inbound = new InboundStreams({
-        gate: new InboundGate(machines),
-        sourceGuard: createSourceGuard({ machines }),
-        counters,
-        // the sink takes a virtio header before each packet, as a TUN opened with offload does
-        sink: { write: packet => { written.push(packet.slice(VNET_HDR_BYTES)); return true } },
-        logger: createLogger({ level: 'error' })
-      }, { sinkVnetHeader: true })
-      for (const wire of WIRES) await receiver.libp2p.handle(wire.protocol, inbound.handler(wire.format, wire.headerBytes > 0 ? 'offload' : 'packets'))
-      await sender.libp2p.peerStore.merge(receiver.peerId, { multiaddrs: receiver.libp2p.getMultiaddrs() })
+      // the sink takes a virtio header before each packet, as a TUN opened with offload does
+      pair = await startInboundPair(MEMBER_IP, { write: packet => { written.push(packet.slice(VNET_HDR_BYTES)); return true } }, { sinkVnetHeader: true })
+      for (const wire of WIRES) await pair.receiver.libp2p.handle(wire.protocol, pair.inbound.handler(wire.format, wire.headerBytes > 0 ? 'offload' : 'packets'))
     })
 
-    afterAll(async () => {
-      inbound?.close()
-      await Promise.all([receiver?.stop(), sender?.stop()])
-    })
+    afterAll(async () => { await pair?.stop() })
 
     async function send (wire: Wire, bytes: Uint8Array): Promise<void> {
-      const stream = await sender.libp2p.dialProtocol(receiver.peerId, wire.protocol)
+      const stream = await pair.sender.libp2p.dialProtocol(pair.receiver.peerId, wire.protocol)
       const closed = once(stream, 'close')
       try {
         if (!stream.send(bytes)) await waitForDrain(stream)
@@ -202,7 +178,7 @@ describe(`VPN frame fuzzing (seed ${SEED})`, () => {
         for (const wire of WIRES) await send(wire, fuzzedStream(random, wire))
         streams += WIRES.length
       }
-      const { drops, totals } = counters.snapshot()
+      const { drops, totals } = pair.counters.snapshot()
       console.log(`receiver: ${streams} streams, ${totals.packetsIn} packets delivered, drops ${JSON.stringify(drops)} (seed ${SEED + 2})`)
       expect(drops['inbound-malformed']).toBeGreaterThan(0)
       expect(drops['spoofed-source']).toBeGreaterThan(0)

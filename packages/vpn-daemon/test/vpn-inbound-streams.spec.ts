@@ -6,19 +6,12 @@
  * still being negotiated.
  */
 import { once } from 'node:events'
-import { Ledger } from '@edgevpn/ledger'
-import { createLogger, createMeshHost } from '@edgevpn/mesh-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { InboundGate } from '../src/vpn/inbound-gate.js'
-import { InboundStreams } from '../src/vpn/inbound-streams.js'
-import { machineValue } from '../src/vpn/machine-announce.js'
-import { MachineDirectory } from '../src/vpn/machine-directory.js'
 import { IP_PACKETS } from '../src/vpn/packet-splitter.js'
 import { GO_VPN_PROTOCOL } from '../src/vpn/protocols.js'
-import { createSourceGuard } from '../src/vpn/source-guard.js'
-import { VpnCounters } from '../src/vpn/vpn-stats.js'
+import { startInboundPair } from './fixtures/inbound-pair.js'
 import { ipv4Udp } from './fixtures/ip-packets.js'
-import type { MeshHost } from '@edgevpn/mesh-core'
+import type { InboundPair } from './fixtures/inbound-pair.js'
 import type { Connection, Stream } from '@libp2p/interface'
 
 const SENDER_IP = '10.1.0.9'
@@ -27,44 +20,27 @@ const LATE_PROTOCOL = '/edgevpn-test/late-reader/1.0.0'
 const TIMED_OUT = 'timed out'
 
 describe('receiving /edgevpn/0.1 streams (one packet each)', () => {
-  let receiver: MeshHost
-  let sender: MeshHost
-  let inbound: InboundStreams
-  const counters = new VpnCounters()
+  let pair: InboundPair
   const written: string[] = []
   const handled: Array<Promise<void>> = []
 
   beforeAll(async () => {
-    [receiver, sender] = await Promise.all([0, 1].map(async () => await createMeshHost({ listen: ['/ip4/127.0.0.1/tcp/0'], quic: false })))
-    const ledger = new Ledger({ mode: 'off' })
-    await ledger.put('machines', SENDER_IP, machineValue({ peerId: sender.peerId.toString(), hostname: 'sender', os: 'linux', arch: 'amd64', address: SENDER_IP, version: '' }))
-    const machines = new MachineDirectory(ledger)
-    inbound = new InboundStreams({
-      gate: new InboundGate(machines),
-      sourceGuard: createSourceGuard({ machines }),
-      counters,
-      sink: { write: packet => { written.push(new TextDecoder().decode(packet.subarray(28))); return true } },
-      logger: createLogger({ level: 'error' })
-    })
-    const handler = inbound.handler(IP_PACKETS)
-    await receiver.libp2p.handle(GO_VPN_PROTOCOL, handler)
-    await receiver.libp2p.handle(LATE_PROTOCOL, async (stream: Stream, connection: Connection) => {
+    pair = await startInboundPair(SENDER_IP, { write: packet => { written.push(new TextDecoder().decode(packet.subarray(28))); return true } })
+    const handler = pair.inbound.handler(IP_PACKETS)
+    await pair.receiver.libp2p.handle(GO_VPN_PROTOCOL, handler)
+    await pair.receiver.libp2p.handle(LATE_PROTOCOL, async (stream: Stream, connection: Connection) => {
       if (stream.remoteWriteStatus !== 'closed') await once(stream, 'remoteCloseWrite')
       const done = handler(stream, connection)
       handled.push(Promise.resolve(done))
       await done
     })
-    await sender.libp2p.peerStore.merge(receiver.peerId, { multiaddrs: receiver.libp2p.getMultiaddrs() })
   })
 
-  afterAll(async () => {
-    inbound?.close()
-    await Promise.all([receiver?.stop(), sender?.stop()])
-  })
+  afterAll(async () => { await pair?.stop() })
 
   /** Sends `text` in a UDP packet on a new stream, closes it and waits until the receiver closed it too. */
   async function sendPacket (protocol: string, text: string): Promise<string> {
-    const stream = await sender.libp2p.dialProtocol(receiver.peerId, protocol)
+    const stream = await pair.sender.libp2p.dialProtocol(pair.receiver.peerId, protocol)
     const closed = once(stream, 'close')
     stream.send(ipv4Udp(SENDER_IP, '10.1.0.1', 9, new TextEncoder().encode(text)))
     await stream.close()
@@ -80,7 +56,7 @@ describe('receiving /edgevpn/0.1 streams (one packet each)', () => {
     expect(await sendPacket(LATE_PROTOCOL, 'closed early')).toBe('closed')
     expect(written).toContain('closed early')
     expect(await Promise.race([Promise.all(handled).then(() => 'returned'), timeout(10_000)])).toBe('returned')
-    expect(counters.snapshot().drops['inbound-malformed']).toBe(0)
+    expect(pair.counters.snapshot().drops['inbound-malformed']).toBe(0)
   })
 })
 

@@ -28,10 +28,11 @@ const DAEMON_ENV = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_ARENA_MAX: '2' }
 
 /** Replaces this process with one that has the daemon settings, unless it has them or cannot (Node < 23.11). */
 function reexecWithDaemonSettings (): void {
-  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
-  const isGiven = (flag: string): boolean => given.some(arg => arg.startsWith(flag.slice(0, flag.indexOf('=') + 1)))
-  if (isGiven('--max-semi-space-size=') || process.execve === undefined) return
-  const flags = DAEMON_NODE_FLAGS.filter(flag => !isGiven(flag))
+  // V8 takes `_` for `-` in flag names
+  const nameOf = (flag: string): string => flag.split('=')[0].replaceAll('_', '-')
+  const given = new Set([...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map(nameOf))
+  if (given.has('--max-semi-space-size') || process.execve === undefined) return
+  const flags = DAEMON_NODE_FLAGS.filter(flag => !given.has(nameOf(flag)))
   process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
     { ...process.env, ...DAEMON_ENV })
 }
