@@ -14,13 +14,13 @@
  * `EDGEVPN_BENCH_LOGS=1` prints the daemons' logs to stderr.
  */
 import { encodeToken, generateNetworkConfig } from '@edgevpn/mesh-core'
-import { createNatLab, createNetnsLab, netnsUnavailableReason } from '@edgevpn/vpn-daemon/lab'
-import { LabDaemon, labApiRequest, waitFor } from '@edgevpn/vpn-daemon/lab/tools'
+import { createNatLab, createNetnsLab, netnsUnavailableReason } from '@edgevpn/testbed/lab'
+import { LabDaemon, labApiRequest, waitFor } from '@edgevpn/testbed/lab/tools'
 import { ensureCommands } from './lib/debian.js'
 import { iperf, pingStats, sleep, waitForFirstPing } from './lib/measure.js'
 import { writeResult } from './lib/results-dir.js'
 import type { IperfResult, PingStats } from './lib/measure.js'
-import type { LabHost, NetnsLab } from '@edgevpn/vpn-daemon/lab'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
 type PathName = 'direct' | 'relayed' | 'hole-punched'
 

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { labApiRequest, waitFor } from '@edgevpn/vpn-daemon/lab/tools'
+import { labApiRequest, waitFor } from '@edgevpn/testbed/lab/tools'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TestMesh, e2eUnavailableReason } from './lib/test-mesh.js'
 import type { PageView } from './lib/dashboard-browser.js'

@@ -5,7 +5,7 @@
  *
  * Spawned daemons run the BUILT packages: `npx tsc -b` first.
  */
-import { labApiRequest, waitFor } from '@edgevpn/vpn-daemon/lab/tools'
+import { labApiRequest, waitFor } from '@edgevpn/testbed/lab/tools'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dig } from './lib/dig.js'
 import { TestMesh, e2eUnavailableReason } from './lib/test-mesh.js'

@@ -9,8 +9,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pingUntilUp, waitFor } from '@edgevpn/vpn-daemon/lab/tools'
-import { LinkFaults, MeshLab, Pinger, ledgerConverged, linkFaultsUnavailableReason, startTransferServer, transfer } from '@edgevpn/vpn-daemon/soak'
+import { pingUntilUp, waitFor } from '@edgevpn/testbed/lab/tools'
+import { LinkFaults, MeshLab, Pinger, ledgerConverged, linkFaultsUnavailableReason, startTransferServer, transfer } from '@edgevpn/testbed/soak'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { e2eUnavailableReason } from './lib/test-mesh.js'
 

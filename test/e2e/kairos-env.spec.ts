@@ -7,14 +7,14 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createNetnsLab } from '@edgevpn/vpn-daemon/lab'
-import { LabDaemon, pingUntilUp, waitFor } from '@edgevpn/vpn-daemon/lab/tools'
-import { createApiClient } from '@edgevpn/vpn-daemon'
+import { createNetnsLab } from '@edgevpn/testbed/lab'
+import { LabDaemon, pingUntilUp, waitFor } from '@edgevpn/testbed/lab/tools'
+import { createApiClient } from '@edgevpn/api-client'
 import { encodeToken, generateNetworkConfig } from '@edgevpn/mesh-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dig } from './lib/dig.js'
 import { e2eUnavailableReason } from './lib/test-mesh.js'
-import type { NetnsLab } from '@edgevpn/vpn-daemon/lab'
+import type { NetnsLab } from '@edgevpn/testbed/lab'
 
 const skipReason = e2eUnavailableReason()
 

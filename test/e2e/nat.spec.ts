@@ -11,12 +11,12 @@
  * Spawned daemons run the BUILT packages: `npx tsc -b` first.
  */
 import { encodeToken, generateNetworkConfig } from '@edgevpn/mesh-core'
-import { createNatLab } from '@edgevpn/vpn-daemon/lab'
-import { LabDaemon, labApiRequest, pingUntilUp, waitFor } from '@edgevpn/vpn-daemon/lab/tools'
+import { createNatLab } from '@edgevpn/testbed/lab'
+import { LabDaemon, labApiRequest, pingUntilUp, waitFor } from '@edgevpn/testbed/lab/tools'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { e2eUnavailableReason } from './lib/test-mesh.js'
 import { transferTcp } from './lib/traffic.js'
-import type { NatLab, NatMapping } from '@edgevpn/vpn-daemon/lab'
+import type { NatLab, NatMapping } from '@edgevpn/testbed/lab'
 
 const skipReason = e2eUnavailableReason()
 const RELAY_PORT = 4001

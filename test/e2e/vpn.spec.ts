@@ -5,7 +5,7 @@
  *
  * Spawned daemons run the BUILT packages: `npx tsc -b` first.
  */
-import { labApiRequest, waitFor } from '@edgevpn/vpn-daemon/lab/tools'
+import { labApiRequest, waitFor } from '@edgevpn/testbed/lab/tools'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TestMesh, e2eUnavailableReason, formatRtts } from './lib/test-mesh.js'
 import { transferTcp } from './lib/traffic.js'

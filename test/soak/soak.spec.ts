@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { e2eUnavailableReason } from '../e2e/lib/test-mesh.js'
 import type { ChildProcess } from 'node:child_process'
-import type { SoakReport } from '@edgevpn/vpn-daemon/soak'
+import type { SoakReport } from '@edgevpn/testbed/soak'
 
-const SOAK_MAIN = fileURLToPath(new URL('../../packages/vpn-daemon/dist/soak/main.js', import.meta.url))
+const SOAK_MAIN = fileURLToPath(new URL('../../packages/testbed/dist/soak/main.js', import.meta.url))
 const minutes = Number(process.env.EDGEVPN_SOAK_MINUTES ?? 10)
 const skipReason = e2eUnavailableReason()
 

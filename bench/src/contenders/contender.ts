@@ -3,7 +3,7 @@
  * hosts with the same overlay addresses, so one measurement routine serves them all.
  */
 import type { LabProcess } from '../lib/lab-process.js'
-import type { LabHost, NetnsLab } from '@edgevpn/vpn-daemon/lab'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
 /** The two-host lab a contender is set up on. Host `sender` runs the iperf3 client. */
 export interface TunnelSite {

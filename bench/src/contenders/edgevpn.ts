@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { encodeToken, generateNetworkConfig } from '@edgevpn/mesh-core'
-import { EDGEVPN_CLI } from '@edgevpn/vpn-daemon/lab/tools'
+import { EDGEVPN_CLI } from '@edgevpn/testbed/lab/tools'
 import { LabProcess } from '../lib/lab-process.js'
 import type { Contender, Tunnel, TunnelSite } from './contender.js'
 

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { waitFor } from '@edgevpn/vpn-daemon/lab/tools'
+import { waitFor } from '@edgevpn/testbed/lab/tools'
 import { packageVersion } from '../lib/debian.js'
 import { LabProcess } from '../lib/lab-process.js'
 import type { Contender, Tunnel, TunnelSite } from './contender.js'

@@ -25,9 +25,8 @@ export interface BenchNode {
 export async function startBenchNode (config: NetworkConfig, onSeen: (key: string) => void): Promise<BenchNode> {
   const privateKey = await generateKeyPair('Ed25519')
   const host = await createMeshHost({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], quic: false, dhtClientMode: true })
-  let sync: LedgerSync | undefined
-  const ledger = new Ledger({ mode: 'enforce', signer: privateKey, onBroadcast: block => { sync?.onBroadcast(block) }, warn: () => {} })
-  sync = new LedgerSync({ libp2p: host.libp2p, ledger }, { network: config })
+  const ledger = new Ledger({ mode: 'enforce', signer: privateKey, warn: () => {} })
+  const sync = new LedgerSync({ libp2p: host.libp2p, ledger }, { network: config })
   const seen = new Set<string>()
   ledger.watch({ bucket: BENCH_BUCKET }, change => {
     if (seen.has(change.key)) return

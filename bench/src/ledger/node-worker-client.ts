@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { stopProcess } from '@edgevpn/vpn-daemon/lab'
+import { stopProcess } from '@edgevpn/testbed/lab'
 import { encodeMessage, parseWorkerMessage } from './protocol.js'
 import type { WorkerMessage, WorkerRequest, WorkerResults } from './protocol.js'
 import type { ChildProcess } from 'node:child_process'

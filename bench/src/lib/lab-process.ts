@@ -3,8 +3,8 @@
  * daemon that dies or never connects can be explained, and a measured one writes to no pipe.
  */
 import { closeSync, openSync, readFileSync } from 'node:fs'
-import { stopProcess } from '@edgevpn/vpn-daemon/lab'
-import type { LabHost, NetnsLab } from '@edgevpn/vpn-daemon/lab'
+import { stopProcess } from '@edgevpn/testbed/lab'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 import type { ChildProcess } from 'node:child_process'
 
 export interface LabProcessInit {

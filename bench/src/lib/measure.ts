@@ -1,6 +1,6 @@
 /** Measurements shared by the benchmarks: iperf3, ping percentiles, process CPU and memory. */
 import { readFileSync } from 'node:fs'
-import type { LabHost, NetnsLab } from '@edgevpn/vpn-daemon/lab'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
 export interface IperfResult {
   mbitPerSecond: number

@@ -5,7 +5,7 @@
 import { cpuSeconds, iperf, peakRssMiB, pingStats, rssMiB, sleep } from './measure.js'
 import type { Progress } from './progress.js'
 import type { DaemonUsage, PathResult, PerDaemon } from './results.js'
-import type { LabHost, NetnsLab } from '@edgevpn/vpn-daemon/lab'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
 /** Steps {@link measurePath} reports. */
 export const PATH_STEPS = 3

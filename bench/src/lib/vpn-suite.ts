@@ -7,14 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createNetnsLab, netnsUnavailableReason } from '@edgevpn/vpn-daemon/lab'
+import { createNetnsLab, netnsUnavailableReason } from '@edgevpn/testbed/lab'
 import { installCommands } from './debian.js'
 import { rssMiB, sleep, waitForFirstPing } from './measure.js'
 import { measurePath, PATH_STEPS } from './path-measure.js'
 import type { Contender, TunnelSite } from '../contenders/index.js'
 import type { Progress } from './progress.js'
 import type { ContenderOutcome, TunnelResult, VpnSuiteResult } from './results.js'
-import type { NetnsLab } from '@edgevpn/vpn-daemon/lab'
+import type { NetnsLab } from '@edgevpn/testbed/lab'
 
 export interface VpnSuiteInit {
   contenders: readonly Contender[]

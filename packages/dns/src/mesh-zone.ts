@@ -4,9 +4,10 @@
  * their VPN addresses.
  */
 
-import { BUCKETS, compareUtf8 } from '@edgevpn/ledger'
+import { BUCKETS } from '@edgevpn/ledger'
+import { compareUtf8, parseIp } from '@edgevpn/go-compat'
 import { DnsNameError } from './errors.js'
-import { parseIp, ipKey } from './ip.js'
+import { ipKey } from './ip-key.js'
 import { lowerName, nameLabels, nameToText, reverseNameAddress, textToName } from './names.js'
 import { compileRe2 } from './re2.js'
 import { decodeDnsRecordValue } from './records.js'

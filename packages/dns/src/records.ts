@@ -3,7 +3,8 @@
  * writes with decimal type numbers as keys (`{"1":"10.1.0.5","28":"fd00::5"}`).
  */
 
-import { BUCKETS, JsonObject, compareUtf8, parseJsonTree } from '@edgevpn/ledger'
+import { BUCKETS } from '@edgevpn/ledger'
+import { JsonObject, compareUtf8, parseJsonTree } from '@edgevpn/go-compat'
 import { dnsRecordTypeName, dnsRecordTypeNumber } from './rr-types.js'
 import type { Ledger } from '@edgevpn/ledger'
 

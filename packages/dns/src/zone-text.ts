@@ -6,7 +6,7 @@
  */
 
 import { DnsNameError, DnsRecordTextError } from './errors.js'
-import { parseIpv4, parseIpv6 } from './ip.js'
+import { ipv4Bytes, parseIPv4, parseIPv6 } from '@edgevpn/go-compat'
 import { textToName } from './names.js'
 import { dnsRecordTypeName } from './rr-types.js'
 
@@ -52,11 +52,12 @@ function encodeData (type: number, value: string, fail: (problem: string) => nev
   switch (type) {
     case 1: {
       const [text] = take(1) as [string]
-      return parseIpv4(text) ?? fail('not an IPv4 address')
+      const address = parseIPv4(text)
+      return address === undefined ? fail('not an IPv4 address') : ipv4Bytes(address)
     }
     case 28: {
       const [text] = take(1) as [string]
-      return parseIpv6(text) ?? fail('not an IPv6 address')
+      return parseIPv6(text) ?? fail('not an IPv6 address')
     }
     case 2: case 5: case 12: case 39:
       return name(take(1)[0] as string)

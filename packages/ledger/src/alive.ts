@@ -5,7 +5,7 @@
  */
 
 import { BackoffTicker, createLogger } from '@edgevpn/mesh-core'
-import { formatRfc3339 } from './go-time.js'
+import { formatRfc3339 } from '@edgevpn/go-compat'
 import { leader } from './leader.js'
 import { BUCKETS } from './policy.js'
 import type { Ledger } from './ledger.js'

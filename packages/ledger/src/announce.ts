@@ -5,7 +5,7 @@
  */
 
 import { BackoffTicker } from '@edgevpn/mesh-core'
-import { encodeGoJson } from './go-json.js'
+import { encodeGoJson } from '@edgevpn/go-compat'
 import type { Ledger } from './ledger.js'
 
 export interface AnnounceInit {

@@ -5,13 +5,11 @@
 
 import { createHash } from 'node:crypto'
 import { decodeEntry, encodeEntry, isWellFormedEntry } from './entry.js'
-import { LedgerDecodeError } from './errors.js'
-import { decodeInteger, decodeString, structFields } from './go-decode.js'
-import { compareUtf8, decodeUtf8, JsonObject, parseJsonTree, quoteGoString } from './go-json.js'
-import { formatGoLocal, formatGoUtc } from './go-time.js'
+import { decodingLedger, LedgerDecodeError } from './errors.js'
+import { decodeInteger, decodeString, structFields, compareUtf8, decodeUtf8, JsonObject, parseJsonTree, quoteGoString, formatGoLocal, formatGoUtc } from '@edgevpn/go-compat'
 import { EMPTY_STORAGE } from './storage.js'
 import type { LedgerEntry } from './entry.js'
-import type { JsonNode } from './go-json.js'
+import type { JsonNode } from '@edgevpn/go-compat'
 import type { Bucket, Storage } from './storage.js'
 
 export interface Block {
@@ -99,17 +97,19 @@ export function parseBlock (json: string | Uint8Array): Block {
   if (node === null) return { index: 0, timestamp: '', storage: EMPTY_STORAGE, hash: '', prevHash: '' }
   if (!(node instanceof JsonObject)) throw new LedgerDecodeError('a block must be a JSON object')
   const fields = structFields(node, BLOCK_FIELDS)
-  const index = decodeInteger(fields.Index, 'Index', 64, true)
-  if (index < BigInt(Number.MIN_SAFE_INTEGER) || index > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new LedgerDecodeError(`Index ${index} is beyond 2^53`)
-  }
-  return {
-    index: Number(index),
-    timestamp: decodeString(fields.Timestamp, 'Timestamp'),
-    storage: decodeStorage(fields.Storage),
-    hash: decodeString(fields.Hash, 'Hash'),
-    prevHash: decodeString(fields.PrevHash, 'PrevHash')
-  }
+  return decodingLedger(() => {
+    const index = decodeInteger(fields.Index, 'Index', 64, true)
+    if (index < BigInt(Number.MIN_SAFE_INTEGER) || index > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new LedgerDecodeError(`Index ${index} is beyond 2^53`)
+    }
+    return {
+      index: Number(index),
+      timestamp: decodeString(fields.Timestamp, 'Timestamp'),
+      storage: decodeStorage(fields.Storage),
+      hash: decodeString(fields.Hash, 'Hash'),
+      prevHash: decodeString(fields.PrevHash, 'PrevHash')
+    }
+  })
 }
 
 function decodeStorage (node: JsonNode | undefined): Storage {

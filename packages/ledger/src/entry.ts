@@ -3,11 +3,9 @@
  * text, and the signed object `{"Value","Owner","Version","UpdatedAt","Deleted","Sig"}`.
  */
 
-import { encodeStdBase64 } from '@edgevpn/mesh-core'
-import { decodeBool, decodeBytes, decodeInteger, decodeString, structFields } from './go-decode.js'
-import { JsonObject, parseJsonTree, quoteGoString } from './go-json.js'
-import { LedgerDecodeError } from './errors.js'
-import type { JsonNode } from './go-json.js'
+import { encodeStdBase64, decodeBool, decodeBytes, decodeInteger, decodeString, structFields, JsonObject, parseJsonTree, quoteGoString } from '@edgevpn/go-compat'
+import { decodingLedger, LedgerDecodeError } from './errors.js'
+import type { JsonNode } from '@edgevpn/go-compat'
 
 export interface LedgerEntry {
   /** The stored value's JSON text, kept byte-for-byte (it is what the signature covers). */
@@ -56,14 +54,14 @@ export function decodeEntry (node: JsonNode): LedgerEntry {
   if (typeof node === 'string') return legacyEntry(node)
   if (!(node instanceof JsonObject)) throw new LedgerDecodeError('an entry must be a JSON string or object')
   const fields = structFields(node, FIELDS)
-  return {
+  return decodingLedger(() => ({
     value: decodeString(fields.Value, 'Value'),
     owner: decodeString(fields.Owner, 'Owner'),
     version: decodeInteger(fields.Version, 'Version', 64, false),
     updatedAt: decodeInteger(fields.UpdatedAt, 'UpdatedAt', 64, true),
     deleted: decodeBool(fields.Deleted, 'Deleted'),
     sig: decodeBytes(fields.Sig, 'Sig')
-  }
+  }))
 }
 
 /**

@@ -3,9 +3,8 @@
  * `{"Message":"<sealed hex>","SenderID":"","Annotations":null}`.
  */
 
-import { structFields } from './go-decode.js'
-import { decodeUtf8, encodeGoJson, goStruct, JsonObject, parseJsonTree, toJsonValue } from './go-json.js'
-import type { JsonNode, JsonValue } from './go-json.js'
+import { structFields, decodeUtf8, encodeGoJson, goStruct, JsonObject, parseJsonTree, toJsonValue } from '@edgevpn/go-compat'
+import type { JsonNode, JsonValue } from '@edgevpn/go-compat'
 
 /** A received envelope is oversized, not JSON, or has fields of the wrong type. */
 export class EnvelopeDecodeError extends Error {

@@ -18,9 +18,8 @@
  * const network = decodeToken(process.env.EDGEVPNTOKEN ?? '')
  * const privateKey = await generateKeyPair('Ed25519')
  * const host = await createMeshHost({ privateKey })
- * let sync: LedgerSync | undefined
- * const ledger = new Ledger({ mode: 'enforce', signer: privateKey, onBroadcast: block => sync?.onBroadcast(block) })
- * sync = new LedgerSync({ libp2p: host.libp2p, ledger }, { network })
+ * const ledger = new Ledger({ mode: 'enforce', signer: privateKey })
+ * const sync = new LedgerSync({ libp2p: host.libp2p, ledger }, { network })   // publishes the ledger's local blocks
  * await sync.start()
  * ledger.watch({ bucket: 'machines' }, (change) => { console.log(change.key, change.value) })
  * await ledger.put('services', 'web', { PeerID: ledger.ownerId, Name: 'web' })
@@ -52,12 +51,6 @@ export type { BlockStore } from './store.js'
 export { MemoryBlockStore } from './store-memory.js'
 export { DiskBlockStore } from './store-disk.js'
 export type { DiskBlockStoreInit } from './store-disk.js'
-export {
-  parseJson, parseJsonTree, toJsonValue, encodeGoJson, quoteGoString, compareUtf8, decodeUtf8, goStruct,
-  GoStruct, JsonNumber, JsonObject, JsonSyntaxError, JsonEncodeError
-} from './go-json.js'
-export type { JsonNode, JsonValue } from './go-json.js'
-export { formatGoUtc, formatGoLocal, formatRfc3339, parseRfc3339 } from './go-time.js'
 export { LedgerDecodeError, InvalidOwnershipModeError } from './errors.js'
 export { seal, unseal, sealBytes, openBytes, decodeHexPrefix } from './sealer.js'
 export { SealKeyring } from './seal-keys.js'
@@ -75,4 +68,3 @@ export { announce, announceUpdate, persist, announceDeleteBucket, announceDelete
 export type { Announcement, AnnounceInit, AnnounceStep, BoundedAnnounceInit } from './announce.js'
 export { AliveService } from './alive.js'
 export type { AliveServiceComponents, AliveServiceInit } from './alive.js'
-export { structFields } from './go-decode.js'

@@ -177,8 +177,8 @@ export class LedgerSync {
     }, async () => { await this.tick() })
   }
 
-  /** Give this to the ledger as `onBroadcast`: publishes a locally made block at once. */
-  readonly onBroadcast = (block: Block): void => {
+  /** Publishes `block` at once: each block the ledger makes locally (see `start`), or the last one for a Go peer. */
+  private broadcast (block: Block): void {
     if (!this.started) return
     this.pendingBlock = block
     if (this.broadcasting !== undefined) return
@@ -196,6 +196,7 @@ export class LedgerSync {
       runOnLimitedConnection: true, maxInboundStreams: 2, maxOutboundStreams: 2
     })
     this.unsubscribers.push(
+      this.ledger.onLocalBlock(block => { this.broadcast(block) }),
       this.ledgerHub.addHandler(async message => { await this.onBlockMessage(message) }),
       this.ledgerHub.onPeerJoin(peer => { this.onPeerJoin(peer) }),
       this.digestHub.addHandler(message => { this.onSummaryMessage(message) })
@@ -363,7 +364,7 @@ export class LedgerSync {
       if ((err as Error).name !== 'UnsupportedProtocolError') throw err
       // a Go peer: give it our state the only way it understands
       this.logger.debug('peer does not speak the sync protocol; sending the full block', { peer: peer.toString() })
-      this.onBroadcast(this.ledger.lastBlock())
+      this.broadcast(this.ledger.lastBlock())
       return undefined
     }
     return abortOnSignal(stream, init.signal, async () => requestSync(stream, this.ledger, init))

@@ -2,7 +2,7 @@ import { genesisBlock, isWellFormedBlock, newBlock, parseBlock } from './block.j
 import { diffStorage } from './changes.js'
 import { digestKey, entryDigest, parseDigestKey } from './digest.js'
 import { legacyEntry, sameEntry } from './entry.js'
-import { compareUtf8, encodeGoJson, parseJson } from './go-json.js'
+import { compareUtf8, encodeGoJson, parseJson } from '@edgevpn/go-compat'
 import { adoptsBlock, mergeEntries as mergeIntoStorage, storageEntries } from './merge.js'
 import { BUCKETS, defaultRegistry, isExpired, isLive, liveValues, policyFor } from './policy.js'
 import { entrySigner, signEntry, versionAfter } from './signing.js'
@@ -11,7 +11,7 @@ import { MemoryBlockStore } from './store-memory.js'
 import type { Block } from './block.js'
 import type { LedgerChange } from './changes.js'
 import type { LedgerEntry } from './entry.js'
-import type { JsonValue } from './go-json.js'
+import type { JsonValue } from '@edgevpn/go-compat'
 import type { KeyedEntry, Violation, ViolationReason } from './merge.js'
 import type { OwnershipMode } from './ownership.js'
 import type { Registry } from './policy.js'
@@ -60,12 +60,6 @@ export interface LedgerInit {
    */
   clock?: () => number
   /**
-   * Called with each block made by a local mutation (`put`, `delete`, `deleteBucket`, `reap`),
-   * for the network layer to publish. Merges do not broadcast; the periodic sync sends
-   * `lastBlock()`.
-   */
-  onBroadcast?: (block: Block) => void
-  /**
    * Most live entries one peer may hold in the owned buckets when merging received state in
    * observe/enforce mode (a resource bound, not in Go); local writes are not limited.
    *
@@ -107,7 +101,8 @@ const STALE_COPY: ReadonlySet<ViolationReason> = new Set<ViolationReason>(['roll
 
 /**
  * The shared key/value ledger of a mesh (Go `blockchain.Ledger`), without the network: state
- * arrives through {@link Ledger.merge}, and blocks to publish leave through `onBroadcast`.
+ * arrives through {@link Ledger.merge}, and blocks made here reach {@link Ledger.onLocalBlock}
+ * listeners (`LedgerSync` publishes them).
  *
  * Reads are synchronous views of the last block. Mutations are asynchronous (signing may be) and
  * run one at a time in call order.
@@ -120,9 +115,9 @@ export class Ledger {
   private readonly registry: Registry
   private readonly maxEntriesPerOwner: number
   private readonly clock: () => number
-  private readonly onBroadcast: (block: Block) => void
   private readonly warn: (message: string) => void
   private readonly watchers = new Set<Watcher>()
+  private readonly localBlockListeners = new Set<(block: Block) => void>()
   private readonly rejected = new Map<ViolationReason, number>()
   private head: Block
   private queue: Promise<unknown> = Promise.resolve()
@@ -135,7 +130,6 @@ export class Ledger {
     this.registry = init.registry ?? defaultRegistry(this.ownershipTtlMs)
     this.maxEntriesPerOwner = init.maxEntriesPerOwner ?? 10_000
     this.clock = init.clock ?? Date.now
-    this.onBroadcast = init.onBroadcast ?? (() => {})
     this.warn = init.warn ?? ((message) => { console.warn(message) })
     let head = this.store.last()
     if (head === undefined) {
@@ -382,6 +376,18 @@ export class Ledger {
     return () => { this.watchers.delete(watcher) }
   }
 
+  /**
+   * Call `listener` with each block made by a local mutation (`put`, `delete`, `deleteBucket`,
+   * `reap`), for the network layer to publish. Merges make no such block; the periodic sync
+   * sends `lastBlock()`.
+   *
+   * @returns a function that stops the calls
+   */
+  onLocalBlock (listener: (block: Block) => void): () => void {
+    this.localBlockListeners.add(listener)
+    return () => { this.localBlockListeners.delete(listener) }
+  }
+
   private health (): Map<string, string> {
     return liveValues(this.head.storage.get(BUCKETS.healthcheck))
   }
@@ -408,10 +414,12 @@ export class Ledger {
       if (!await change(draft, nowMs)) return false
       const block = newBlock(this.head, draft.result(), nowMs)
       this.install(block, 'local')
-      try {
-        this.onBroadcast(block)
-      } catch (err) {
-        this.warn(`ledger: broadcast handler failed: ${(err as Error).message}`)
+      for (const listener of this.localBlockListeners) {
+        try {
+          listener(block)
+        } catch (err) {
+          this.warn(`ledger: local block listener failed: ${(err as Error).message}`)
+        }
       }
       return true
     })

@@ -5,7 +5,7 @@
 
 import { isWellFormedEntry, sameEntry } from './entry.js'
 import { OwnerQuota } from './owner-quota.js'
-import { compareUtf8 } from './go-json.js'
+import { compareUtf8 } from '@edgevpn/go-compat'
 import { BUCKETS, isExpired, liveValues, ownerOfEntry, policyFor } from './policy.js'
 import { verifyEntry } from './signing.js'
 import { StorageDraft } from './storage.js'

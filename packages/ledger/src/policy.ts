@@ -3,9 +3,7 @@
  * plus the heartbeat liveness test they rely on.
  */
 
-import { JsonObject, parseJsonTree } from './go-json.js'
-import { structFields } from './go-decode.js'
-import { parseRfc3339 } from './go-time.js'
+import { JsonObject, parseJsonTree, structFields, parseRfc3339 } from '@edgevpn/go-compat'
 import type { LedgerEntry } from './entry.js'
 
 /** Bucket names with a fixed meaning in edgevpn. */

@@ -1,5 +1,6 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { encodeBlock, encodeGoJson, entrySigner, Ledger, newBlock, signEntry } from '../src/index.js'
+import { encodeBlock, entrySigner, Ledger, newBlock, signEntry } from '../src/index.js'
+import { encodeGoJson } from '@edgevpn/go-compat'
 import type { EntrySigner, LedgerEntry, LedgerInit } from '../src/index.js'
 import type { PrivateKey } from '@libp2p/interface'
 

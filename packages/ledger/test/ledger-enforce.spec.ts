@@ -14,7 +14,8 @@ function storedOwner (ledger: Ledger, bucket: string, key: string): string | und
 describe('authorised merge, enforce (merge_test.go)', () => {
   it("accepts an owner's own write, making a block without broadcasting it", async () => {
     const broadcasts: Block[] = []
-    const { ledger } = enforcedLedger({ onBroadcast: block => broadcasts.push(block) })
+    const { ledger } = enforcedLedger()
+    ledger.onLocalBlock(block => broadcasts.push(block))
     const a = await newPeer()
     const result = await feed(ledger, { machines: { [IP]: await signedEntry(a, 'machines', IP, machine(a.id, IP), 1n) } })
     expect(result).toMatchObject({ blockAdded: true, violations: [] })
@@ -165,7 +166,8 @@ describe('local writes with a signer (makeEntry)', () => {
     const a = await newPeer()
     let now = NOW_MS
     const broadcasts: Block[] = []
-    const ledger = new Ledger({ mode: 'enforce', signer: a.key, clock: () => now, onBroadcast: block => broadcasts.push(block) })
+    const ledger = new Ledger({ mode: 'enforce', signer: a.key, clock: () => now })
+    ledger.onLocalBlock(block => broadcasts.push(block))
     expect(ledger.ownerId).toBe(a.id)
     expect(await ledger.put('services', 'web', { PeerID: a.id, Name: 'web' })).toBe(true)
     const entry = ledger.getEntry('services', 'web')

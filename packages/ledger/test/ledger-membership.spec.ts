@@ -6,7 +6,7 @@
  *   another member whose heartbeat is fresh.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { formatRfc3339 } from '../src/index.js'
+import { formatRfc3339 } from '@edgevpn/go-compat'
 import { LedgerProcess, randomNetwork, startMesh } from './ledger-process.js'
 
 const nodes: LedgerProcess[] = []

@@ -55,7 +55,8 @@ describe('ownership off (ledger_test.go)', () => {
 
   it('writes unsigned entries; delete removes the key, deleteBucket the bucket; broadcasts local changes only', async () => {
     const broadcasts: Block[] = []
-    const ledger = new Ledger({ onBroadcast: block => broadcasts.push(block) })
+    const ledger = new Ledger()
+    ledger.onLocalBlock(block => broadcasts.push(block))
     expect(await ledger.put('b', 'k', { x: 1 })).toBe(true)
     expect(await ledger.put('b', 'k', { x: 1 })).toBe(false)
     expect(ledger.getEntry('b', 'k')).toEqual({ value: '{"x":1}', owner: '', version: 0n, updatedAt: 0n, deleted: false, sig: null })

@@ -1,9 +1,7 @@
 import { generateKeyPairFromSeed, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { describe, expect, it } from 'vitest'
-import {
-  canonicalBytes, checksum, checksumRecord, encodeBlock, encodeEntry, entrySigner, fnv1a32, formatGoLocal, formatGoUtc,
-  formatRfc3339, genesisBlock, GENESIS_HASH, leader, legacyEntry, newBlock, parseBlock, parseRfc3339, signEntry, verifyEntry
-} from '../src/index.js'
+import { canonicalBytes, checksum, checksumRecord, encodeBlock, encodeEntry, entrySigner, fnv1a32, genesisBlock, GENESIS_HASH, leader, legacyEntry, newBlock, parseBlock, signEntry, verifyEntry } from '../src/index.js'
+import { formatGoLocal, formatGoUtc, formatRfc3339, parseRfc3339 } from '@edgevpn/go-compat'
 import { storageOf } from './helpers.js'
 
 const SEED = Uint8Array.from({ length: 32 }, (_, i) => i + 1)

@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net'
+import { BlockList } from 'node:net'
+import { ipFamily } from '@edgevpn/go-compat'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { CODE_IP4, CODE_IP6, CODE_P2P } from '@multiformats/multiaddr'
 import type { ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface'
@@ -103,8 +104,8 @@ interface Subnet {
 function parseSubnet (text: string): Subnet | undefined {
   const slash = text.indexOf('/')
   const address = slash === -1 ? text : text.slice(0, slash)
-  const version = isIP(address)
-  if (version === 0) return undefined
+  const version = ipFamily(address)
+  if (version === undefined) return undefined
   const bits = version === 4 ? 32 : 128
   const prefixText = slash === -1 ? String(bits) : text.slice(slash + 1)
   if (!/^\d{1,3}$/.test(prefixText)) return undefined

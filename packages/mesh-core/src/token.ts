@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { ConfigError } from './config-error.js'
 import { networkConfigToYaml, readNetworkConfigBytes } from './config-yaml.js'
-import { Base64SyntaxError, decodeStdBase64 } from './go-base64.js'
+import { Base64SyntaxError, decodeStdBase64 } from '@edgevpn/go-compat'
 import { validateNetworkConfig } from './validate-network-config.js'
 import type { NetworkConfig } from './network-config.js'
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { heartbeat, newPeerId, rawRequest, startApi, tempDir } from './api-helpers.js'
 import type { ApiFixture } from './api-helpers.js'
-import { ApiClientError, createApiClient, createServiceClient, KeyNotFoundError } from '../src/api/index.js'
-import type { ApiClient, ServiceClient } from '../src/api/index.js'
+import { ApiClientError, createApiClient, createServiceClient, KeyNotFoundError } from '@edgevpn/api-client'
+import type { ApiClient, ServiceClient } from '@edgevpn/api-client'
 
 const MINUTE = 60_000
 /** Writes go through the announce ticker; give them time on a busy machine. */

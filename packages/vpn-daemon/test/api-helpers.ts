@@ -5,12 +5,14 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createLogger, } from '@edgevpn/mesh-core'
-import { Ledger, formatRfc3339 } from '@edgevpn/ledger'
+import { Ledger } from '@edgevpn/ledger'
+import { formatRfc3339 } from '@edgevpn/go-compat'
 import type { Logger } from '@edgevpn/mesh-core'
 import type { OwnershipMode } from '@edgevpn/ledger'
 import type { PrivateKey } from '@libp2p/interface'
 import { AnnouncingLedgerWriter, createApiServer } from '../src/api/index.js'
-import type { ApiServer, ApiServerInit, DnsRecords, DnsRecordSet, LedgerWriter, NodeView, PeerView } from '../src/api/index.js'
+import type { ApiServer, ApiServerInit, DnsRecords, DnsRecordSet, LedgerWriter, NodeView } from '../src/api/index.js'
+import type { PeerView } from '@edgevpn/api-client'
 
 export interface RawResponse {
   status: number

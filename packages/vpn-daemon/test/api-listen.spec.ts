@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { rawRequest, startApi, tempDir } from './api-helpers.js'
 import type { ApiFixture } from './api-helpers.js'
-import { ApiListenError, createApiClient, parseListenAddress, parseSocketMode } from '../src/api/index.js'
+import { ApiListenError, parseListenAddress, parseSocketMode } from '../src/api/index.js'
+import { createApiClient } from '@edgevpn/api-client'
 import type { ChildProcess } from 'node:child_process'
 
 const API_DIST = new URL('../dist/api/index.js', import.meta.url).href

@@ -1,4 +1,5 @@
-import { encodeBlock, encodeGoJson } from '@edgevpn/ledger'
+import { encodeBlock } from '@edgevpn/ledger'
+import { encodeGoJson } from '@edgevpn/go-compat'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { heartbeat, newPeerId, rawRequest, startApi, tempDir } from './api-helpers.js'
 import type { ApiFixture, RawResponse } from './api-helpers.js'

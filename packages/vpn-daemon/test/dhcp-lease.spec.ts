@@ -10,7 +10,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { AliveService, Ledger } from '@edgevpn/ledger'
 import { createLogger } from '@edgevpn/mesh-core'
 import { CLAIMS_BUCKET, Ipv4Subnet, allocateAddress, readLease, writeLease } from '../src/dhcp/index.js'
-import { machineValue } from '../src/vpn/index.js'
+import { machineValue } from '@edgevpn/vpn'
 import type { DhcpInit } from '../src/dhcp/index.js'
 import type { Logger } from '@edgevpn/mesh-core'
 

@@ -9,10 +9,9 @@ import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
 import { encodeToken, generateNetworkConfig } from '@edgevpn/mesh-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createNetnsLab, netnsUnavailableReason, stopProcess } from '../src/lab/netns-lab.js'
-import { EDGEVPN_CLI, LabDaemon } from '../src/lab/lab-tools.js'
+import { createNetnsLab, netnsUnavailableReason, stopProcess, EDGEVPN_CLI, LabDaemon } from '@edgevpn/testbed'
 import type { Diagnosis, DoctorObservation } from '../src/doctor/index.js'
-import type { LabHost, NetnsLab } from '../src/lab/netns-lab.js'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed'
 import type { ChildProcess } from 'node:child_process'
 
 const skipReason = netnsUnavailableReason()

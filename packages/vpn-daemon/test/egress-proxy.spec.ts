@@ -7,9 +7,8 @@ import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeToken, generateNetworkConfig } from '@edgevpn/mesh-core'
 import { tunUnavailableReason } from '@edgevpn/tun'
-import { EDGEVPN_CLI, LabDaemon, waitFor } from '../src/lab/lab-tools.js'
-import { createNetnsLab, netnsUnavailableReason } from '../src/lab/netns-lab.js'
-import type { LabHost, NetnsLab } from '../src/lab/netns-lab.js'
+import { EDGEVPN_CLI, LabDaemon, waitFor, createNetnsLab, netnsUnavailableReason } from '@edgevpn/testbed'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed'
 
 const skipReason = netnsUnavailableReason() ?? tunUnavailableReason()
 const PROXY = '127.0.0.1:8888'
@@ -17,7 +16,7 @@ const ORIGIN_PORT = 8090
 
 /** Answers every request with what it received, as JSON. */
 const ORIGIN_SCRIPT = `
-import { createServer } from 'node:http'
+import { createServer, request } from 'node:http'
 createServer((req, res) => {
   const chunks = []
   req.on('data', chunk => chunks.push(chunk))
@@ -30,7 +29,6 @@ createServer((req, res) => {
 
 /** A request through the proxy (absolute URI), from inside a namespace. */
 const PROXY_REQUEST_SCRIPT = `
-import { request } from 'node:http'
 const [proxy, method, url, body] = process.argv.slice(1)
 const [host, port] = proxy.split(':')
 const req = request({ host, port: Number(port), method, path: url, headers: { host: new URL(url).host } }, res => {
@@ -44,7 +42,6 @@ req.end(body === '' ? undefined : body)
 
 /** A CONNECT tunnel through the proxy carrying a raw HTTP exchange, from inside a namespace. */
 const CONNECT_SCRIPT = `
-import { request } from 'node:http'
 const [proxy, target, payload] = process.argv.slice(1)
 const [host, port] = proxy.split(':')
 const req = request({ host, port: Number(port), method: 'CONNECT', path: target })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { Ledger, formatRfc3339 } from '@edgevpn/ledger'
+import { Ledger } from '@edgevpn/ledger'
+import { formatRfc3339 } from '@edgevpn/go-compat'
 import { listenersConflict } from '../src/cli/commands/listeners-conflict.js'
 import { BlockedTargetError, InvalidSubnetError, TargetGuard, connectTarget, httpTarget, pickEgress } from '../src/egress/index.js'
 

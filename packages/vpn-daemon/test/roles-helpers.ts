@@ -2,12 +2,15 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '@edgevpn/mesh-core'
-import { formatRfc3339, Ledger } from '@edgevpn/ledger'
-import { createApiClient, createApiServer } from '../src/api/index.js'
-import { createK3sRoles, createRoleNode } from '../src/roles/index.js'
+import { Ledger } from '@edgevpn/ledger'
+import { formatRfc3339 } from '@edgevpn/go-compat'
+import { createApiServer } from '../src/api/index.js'
+import { createApiClient } from '@edgevpn/api-client'
+import { createK3sRoles, createRoleNode } from '@edgevpn/kairos-agent'
 import { newPeerId, testNode } from './api-helpers.js'
-import type { ApiClient, ApiServer } from '../src/api/index.js'
-import type { RoleNode, RoleNodeInit } from '../src/roles/index.js'
+import type { ApiServer } from '../src/api/index.js'
+import type { ApiClient } from '@edgevpn/api-client'
+import type { RoleNode, RoleNodeInit } from '@edgevpn/kairos-agent'
 
 /**
  * A stand-in for the k3s binary: appends its arguments (one call per line, space-separated)

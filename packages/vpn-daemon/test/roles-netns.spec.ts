@@ -18,11 +18,10 @@ import { promisify } from 'node:util'
 import { encodeToken, generateNetworkConfig } from '@edgevpn/mesh-core'
 import { tunUnavailableReason } from '@edgevpn/tun'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EDGEVPN_CLI, LabDaemon, labApiRequest, waitFor } from '../src/lab/lab-tools.js'
-import { createNetnsLab, netnsUnavailableReason, stopProcess } from '../src/lab/netns-lab.js'
+import { EDGEVPN_CLI, LabDaemon, labApiRequest, waitFor, createNetnsLab, netnsUnavailableReason, stopProcess } from '@edgevpn/testbed'
 import { standInFiles, writeStandInK3s } from './roles-helpers.js'
 import type { StandInFiles } from './roles-helpers.js'
-import type { LabHost, NetnsLab } from '../src/lab/netns-lab.js'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed'
 import type { ChildProcess } from 'node:child_process'
 
 const run = promisify(execFile)

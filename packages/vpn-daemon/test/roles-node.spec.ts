@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createServiceClient } from '../src/api/index.js'
-import { ASSIGNMENT, KUBECONFIG_KEY, LEADER_KEY, MASTER_IP_KEY, NODE_TOKEN_KEY, readKey, writeKey } from '../src/roles/index.js'
+import { createServiceClient } from '@edgevpn/api-client'
+import { ASSIGNMENT, KUBECONFIG_KEY, LEADER_KEY, MASTER_IP_KEY, NODE_TOKEN_KEY, readKey, writeKey } from '@edgevpn/kairos-agent'
 import { startRoleCluster, tickUntil } from './roles-helpers.js'
 import type { RoleCluster, RoleHost } from './roles-helpers.js'
-import type { RoleNodeStatus } from '../src/roles/index.js'
+import type { RoleNodeStatus } from '@edgevpn/kairos-agent'
 
 const MINUTE = 60_000
 

@@ -14,9 +14,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { encodeToken, generateNetworkConfig } from '@edgevpn/mesh-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createNetnsLab, netnsUnavailableReason } from '../src/lab/netns-lab.js'
-import { EDGEVPN_CLI, LabDaemon, labApiRequest, waitFor } from '../src/lab/lab-tools.js'
-import type { LabHost, NetnsLab } from '../src/lab/netns-lab.js'
+import { createNetnsLab, netnsUnavailableReason, EDGEVPN_CLI, LabDaemon, labApiRequest, waitFor } from '@edgevpn/testbed'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed'
 import type { ChildProcess } from 'node:child_process'
 
 const run = promisify(execFile)
@@ -35,7 +34,6 @@ net.createServer(socket => { socket.on('error', () => {}); socket.pipe(socket) }
 
 /** Sends N random bytes to 127.0.0.1:PORT and reads the echo; prints the hashes of both. */
 const ECHO_CLIENT = `
-import { createHash, randomBytes } from 'node:crypto'
 import net from 'node:net'
 const [port, size] = process.argv.slice(1).map(Number)
 const payload = randomBytes(size)

@@ -1,7 +1,7 @@
 /** The JSON the daemon's API answers: the daemon's own wire types (type-only, nothing is bundled). */
-import type { File, Service } from '@edgevpn/vpn-daemon/api-types'
+import type { File, Service } from '@edgevpn/api-client/wire-types'
 
-export type { DnsEntry, LedgerSnapshot, MachineStatus, PeerEntry, Summary } from '@edgevpn/vpn-daemon/api-types'
+export type { DnsEntry, LedgerSnapshot, MachineStatus, PeerEntry, Summary } from '@edgevpn/api-client/wire-types'
 
 /** A service or a file announced on the ledger (`/api/services`, `/api/files`: the same shape). */
 export type Announcement = Service | File

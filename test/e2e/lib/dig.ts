@@ -1,4 +1,4 @@
-import type { LabHost, NetnsLab } from '@edgevpn/vpn-daemon/lab'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
 /**
  * `dig @127.0.0.1 <name> <type> +short` inside a host (where a daemon's `--dns 127.0.0.1:53`

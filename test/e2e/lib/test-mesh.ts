@@ -6,9 +6,9 @@
 import { execFileSync } from 'node:child_process'
 import { encodeToken, generateNetworkConfig } from '@edgevpn/mesh-core'
 import { tunUnavailableReason } from '@edgevpn/tun'
-import { createNetnsLab, netnsUnavailableReason } from '@edgevpn/vpn-daemon/lab'
-import { LabDaemon, pingUntilUp } from '@edgevpn/vpn-daemon/lab/tools'
-import type { LabHost, NetnsLab } from '@edgevpn/vpn-daemon/lab'
+import { createNetnsLab, netnsUnavailableReason } from '@edgevpn/testbed/lab'
+import { LabDaemon, pingUntilUp } from '@edgevpn/testbed/lab/tools'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
 /** Why the end-to-end tests cannot run here, or `undefined` when they can. */
 export function e2eUnavailableReason (): string | undefined {

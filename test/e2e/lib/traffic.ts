@@ -1,6 +1,6 @@
 /** TCP traffic through the VPN between lab hosts, with the data-plane tests' `net-tools.ts`. */
 import { NET_TOOLS, spawnFixture } from './vpn-fixtures.js'
-import type { LabHost, NetnsLab } from '@edgevpn/vpn-daemon/lab'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
 export interface TcpTransfer {
   bytes: number

@@ -3,14 +3,14 @@
  * inside lab hosts), shared here rather than copied.
  */
 import { fileURLToPath } from 'node:url'
-import { JsonLines } from '../../../packages/vpn-daemon/test/fixtures/json-lines.js'
-import type { LabHost, NetnsLab } from '@edgevpn/vpn-daemon/lab'
+import { JsonLines } from '../../../packages/testbed/src/json-lines.js'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
 export { JsonLines }
-export { ipv4Udp } from '../../../packages/vpn-daemon/test/fixtures/ip-packets.js'
-export type { RawSenderConfig } from '../../../packages/vpn-daemon/test/fixtures/raw-sender.js'
+export { ipv4Udp } from '../../../packages/vpn/test/fixtures/ip-packets.js'
+export type { RawSenderConfig } from '../../../packages/vpn/test/fixtures/raw-sender.js'
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../../../packages/vpn-daemon/test/fixtures/${name}`, import.meta.url))
+const fixture = (name: string): string => fileURLToPath(new URL(`../../../packages/vpn/test/fixtures/${name}`, import.meta.url))
 
 /** `net-tools.ts`: traffic endpoints (UDP echo/listen, TCP sink/source) that print JSON lines. */
 export const NET_TOOLS = fixture('net-tools.ts')

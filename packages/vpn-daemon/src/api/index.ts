@@ -1,12 +1,13 @@
 /**
- * The HTTP API of an edgevpn node, compatible with Go edgevpn's `api` package and its clients:
- * the server (TCP or a unix socket, with systemd socket activation), a client mirroring Go's
- * `api/client`, and the Kairos coordination layer on top of it (`api/client/service`).
+ * The HTTP API server of an edgevpn node, compatible with Go edgevpn's `api` package and its
+ * clients (TCP or a unix socket, with systemd socket activation). The client and the wire types
+ * are `@edgevpn/api-client`.
  *
  * @example
  *
  * ```ts
- * import { createApiServer, createApiClient } from './api/index.js'
+ * import { createApiClient } from '@edgevpn/api-client'
+ * import { createApiServer } from './api/index.js'
  *
  * const api = createApiServer({ listen: 'unix:///run/edgevpn.sock', ledger, node })
  * await api.start()
@@ -19,21 +20,16 @@
 
 export { createApiServer } from './server.js'
 export type { ApiServer, ApiServerInit } from './server.js'
-export { createApiClient } from './client.js'
-export type { ApiClient, ApiClientInit } from './client.js'
-export { createServiceClient } from './service-client.js'
-export type { ServiceClient, ServiceClientInit } from './service-client.js'
 export { AnnouncingLedgerWriter } from './ledger-writer.js'
 export type { LedgerWriter, AnnouncingLedgerWriterInit } from './ledger-writer.js'
-export type { NodeView, PeerView } from './node-view.js'
+export type { NodeView } from './node-view.js'
 export type { DnsRecords, DnsRecordSet } from './dns-records.js'
 export { ZERO_STATS } from './metrics.js'
 export { PrometheusText, PROMETHEUS_CONTENT_TYPE } from './prometheus.js'
 export type { PrometheusSources, DataPlaneStats, GossipStats, Libp2pStats, RuntimeStats, MetricType, Sample } from './prometheus.js'
 export type { Metrics, Stats } from './metrics.js'
-export type { Machine, MachineStatus, Service, File, User, Peer, Summary, PeerEntry, DnsEntry, LedgerSnapshot } from './wire-types.js'
-export { parseListenAddress, parseSocketMode, DEFAULT_SOCKET_MODE, UNIX_SOCKET_SCHEME } from './listen-address.js'
+export { parseListenAddress, parseSocketMode, DEFAULT_SOCKET_MODE } from './listen-address.js'
 export type { ListenAddress } from './listen-address.js'
-export { ApiListenError, ApiClientError, KeyNotFoundError } from './errors.js'
-export { ApiTokenAuth, ApiTokenError, checkApiToken, SESSION_COOKIE } from './token-auth.js'
+export { ApiTokenAuth, SESSION_COOKIE } from './token-auth.js'
+export { ApiListenError } from './errors.js'
 export type { AuthRequest } from './token-auth.js'

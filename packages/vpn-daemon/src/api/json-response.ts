@@ -1,4 +1,4 @@
-import { encodeGoJson } from '@edgevpn/ledger'
+import { encodeGoJson } from '@edgevpn/go-compat'
 
 /** What a route answers: Go JSON text with a status, or a redirect. */
 export type ApiResponse =

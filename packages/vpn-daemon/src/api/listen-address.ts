@@ -1,8 +1,6 @@
+import { UNIX_SOCKET_SCHEME } from '@edgevpn/api-client'
 import { ListenAddressError, parseHostPort } from '../net/host-port.js'
 import { ApiListenError } from './errors.js'
-
-/** The `unix://` prefix that selects a unix socket instead of a TCP address. */
-export const UNIX_SOCKET_SCHEME = 'unix://'
 
 /** Mode of an API unix socket when `APILISTENUNIXMODE` is empty or invalid: owner and group only. */
 export const DEFAULT_SOCKET_MODE = 0o660

@@ -1,7 +1,8 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs'
 import { connect } from 'node:net'
 import { ApiListenError } from './errors.js'
-import { parseListenAddress, parseSocketMode, UNIX_SOCKET_SCHEME } from './listen-address.js'
+import { UNIX_SOCKET_SCHEME } from '@edgevpn/api-client'
+import { parseListenAddress, parseSocketMode } from './listen-address.js'
 import type { Server } from 'node:net'
 
 /** systemd passes the first activated socket as file descriptor 3 (sd_listen_fds(3)). */

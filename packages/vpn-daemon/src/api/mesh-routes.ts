@@ -1,11 +1,11 @@
-import { BUCKETS, compareUtf8, goStruct } from '@edgevpn/ledger'
+import { BUCKETS } from '@edgevpn/ledger'
+import { compareUtf8, goStruct, decodeStringStructText } from '@edgevpn/go-compat'
 import type { Ledger } from '@edgevpn/ledger'
 import type { NodeView } from './node-view.js'
 import type { Router } from './router.js'
-import type { MachineStatus, Peer, PeerEntry, Summary } from './wire-types.js'
-import { decodeStringStructText } from './go-struct.js'
+import type { MachineStatus, Peer, PeerEntry, Summary } from '@edgevpn/api-client'
 import { ok } from './json-response.js'
-import { FILE_FIELDS, MACHINE_FIELDS, SERVICE_FIELDS, USER_FIELDS } from './wire-types.js'
+import { FILE_FIELDS, MACHINE_FIELDS, SERVICE_FIELDS, USER_FIELDS } from '@edgevpn/api-client'
 
 export interface MeshRoutesComponents {
   ledger: Ledger

@@ -1,5 +1,5 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import { goStruct } from '@edgevpn/ledger'
+import { goStruct } from '@edgevpn/go-compat'
 import type { Metrics, Stats } from './metrics.js'
 import type { Router } from './router.js'
 import { HttpError } from './errors.js'

@@ -1,4 +1,4 @@
-import type { PeerState } from '@edgevpn/mesh-core'
+import type { PeerView } from '@edgevpn/api-client'
 
 /**
  * What the API reads about the local node and its peers, so that it does not depend on libp2p.
@@ -19,10 +19,4 @@ export interface NodeView {
   peerstorePeers: () => Promise<string[]>
   /** The peer table: how each known peer was found and how it is reached. */
   peers: () => PeerView[]
-}
-
-/** A peer table entry, with the VPN bytes exchanged with the peer when the node runs the VPN. */
-export interface PeerView extends PeerState {
-  readonly bytesIn?: number
-  readonly bytesOut?: number
 }

@@ -1,4 +1,4 @@
-import { compareUtf8 } from '@edgevpn/ledger'
+import { compareUtf8 } from '@edgevpn/go-compat'
 import { PROMETHEUS_CONTENT_TYPE, PrometheusText } from './prometheus.js'
 import { textResponse } from './text-response.js'
 import type { Ledger } from '@edgevpn/ledger'

@@ -5,6 +5,7 @@
  * the dashboard's own requests need no change and page scripts never see the token.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { checkApiToken } from '@edgevpn/api-client'
 import type { ApiResponse } from './json-response.js'
 import type { IncomingHttpHeaders } from 'node:http'
 
@@ -21,10 +22,6 @@ export interface AuthRequest {
   readonly path: string
   readonly query: URLSearchParams
   readonly headers: IncomingHttpHeaders
-}
-
-export class ApiTokenError extends Error {
-  override name = 'ApiTokenError'
 }
 
 /**
@@ -88,16 +85,6 @@ export class ApiTokenAuth {
   #matches (candidate: string, expected: Buffer): boolean {
     return timingSafeEqual(digest(candidate), expected)
   }
-}
-
-/**
- * Checks that `token` can be a bearer token: not empty, printable ASCII without spaces.
- *
- * @throws ApiTokenError naming what is wrong, never the token itself
- */
-export function checkApiToken (token: string): void {
-  if (token === '') throw new ApiTokenError('the API token is empty')
-  if (!/^[\x21-\x7e]+$/.test(token)) throw new ApiTokenError('the API token must be printable ASCII without spaces')
 }
 
 function digest (text: string): Buffer {

@@ -3,18 +3,19 @@
  * imports this table only when a command line names a subcommand or asks for help, so a daemon
  * does not load the code of every command (doctor, roles, services, proxy...).
  */
-import { apiOptionsFromFlags, startApi, startDns } from '../daemon/services.js'
+import { startApi, startDns } from '../daemon/start-features.js'
+import { apiOptionsFromFlags } from './feature-flags.js'
 import { commonFlags } from './common-flags.js'
-import { flag } from './flags.js'
+import { flag } from '@edgevpn/go-cli'
 import { dnsOptions, runNode } from './run-node.js'
 import { fileReceiveCommand } from './commands/file-receive.js'
 import { doctorCommand } from './commands/doctor.js'
 import { fileSendCommand } from './commands/file-send.js'
 import { proxyCommand } from './commands/proxy.js'
-import { roleAgentCommand } from './commands/role-agent.js'
+import { roleAgentCommand } from '@edgevpn/kairos-agent/cli'
 import { serviceAddCommand } from './commands/service-add.js'
 import { serviceConnectCommand } from './commands/service-connect.js'
-import type { Command } from './command.js'
+import type { Command } from '@edgevpn/go-cli'
 
 /** `edgevpn start`: a node without VPN (discovery, gossip, ledger, relay) until stopped. */
 const startCommand: Command = {

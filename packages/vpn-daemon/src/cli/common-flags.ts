@@ -2,9 +2,9 @@
  * The flags every node command shares (Go edgevpn's `CommonFlags`), with the same names,
  * environment variables and defaults so an existing env file (e.g. Kairos') works unchanged.
  */
-import { flag } from './flags.js'
-import { apiTokenFlags } from './api-token-flags.js'
-import type { FlagSpec } from './flags.js'
+import { flag } from '@edgevpn/go-cli'
+import { apiTokenFlags } from '@edgevpn/api-client'
+import type { FlagSpec } from '@edgevpn/go-cli'
 
 const SECOND = 1000
 const MINUTE = 60 * SECOND

@@ -3,10 +3,9 @@
  * it, and turns every user-facing error into one line on stderr and a non-zero exit status.
  */
 import { ConfigError } from '@edgevpn/mesh-core'
-import { formatFlagHelp, parseFlags } from './flags.js'
-import { UsageError } from './usage-error.js'
+import { formatCommandHelp, formatFlagHelp, parseFlags, reportError as reportCliError, runCommand, UsageError } from '@edgevpn/go-cli'
+import type { Command } from '@edgevpn/go-cli'
 import { rootCommand } from './root-command.js'
-import type { Command } from './command.js'
 import { VERSION } from '../version.js'
 
 export async function main (argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -32,23 +31,9 @@ export async function main (argv: string[], env: NodeJS.ProcessEnv = process.env
   }
 }
 
-async function runCommand (command: Command, flags: ReturnType<typeof parseFlags>['flags'], args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const stopped = new Promise<void>(resolve => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { resolve() })
-  })
-  return await command.run({ flags, args, env, stopped, stdout: text => { process.stdout.write(text) } })
-}
-
-/** User errors get one line; anything unexpected also gets one line, plus the stack with DEBUG. */
+/** Errors of the user's making that are not a UsageError: a bad token or network config. */
 function reportError (err: unknown): number {
-  if (err instanceof UsageError || err instanceof ConfigError) {
-    process.stderr.write(`edgevpn: ${err.message}\n`)
-    return 1
-  }
-  const message = err instanceof Error ? err.message : String(err)
-  process.stderr.write(`edgevpn: ${message}\n`)
-  if (process.env.DEBUG !== undefined && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`)
-  return 1
+  return reportCliError('edgevpn', err, err => err instanceof ConfigError)
 }
 
 /** The subcommands, loaded only when needed: a daemon (the root command) runs without them. */
@@ -61,10 +46,10 @@ async function printHelp (command: Command): Promise<number> {
   if (command === rootCommand) {
     lines.push('edgevpn - peer-to-peer mesh VPN', '', 'USAGE:', '   edgevpn [flags] [command [command flags] [arguments]]', '', 'COMMANDS:')
     for (const c of await loadCommands()) lines.push(`   ${[c.name, ...c.aliases ?? []].join(', ')}\t${c.summary}`)
+    lines.push('', 'FLAGS:', formatFlagHelp(command.flags), '')
+    process.stdout.write(lines.join('\n') + '\n')
   } else {
-    lines.push(`edgevpn ${command.name} - ${command.summary}`, '', 'USAGE:', `   edgevpn ${command.name} [flags]${command.argsUsage === undefined ? '' : ' ' + command.argsUsage}`)
+    process.stdout.write(formatCommandHelp(`edgevpn ${command.name}`, command))
   }
-  lines.push('', 'FLAGS:', formatFlagHelp(command.flags), '')
-  process.stdout.write(lines.join('\n') + '\n')
   return 0
 }

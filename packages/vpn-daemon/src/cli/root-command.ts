@@ -4,14 +4,15 @@
  * are imported when asked for.
  */
 import { dhcpLeaseFileName, encodeToken, generateNetworkConfig, networkConfigToYaml } from '@edgevpn/mesh-core'
-import { apiOptionsFromFlags, startApi, startDns, startVpn } from '../daemon/services.js'
-import { egressFlags, startEgress } from '../egress/start-egress.js'
+import { startApi, startDns, startEgress, startVpn } from '../daemon/start-features.js'
+import { egressFlags, egressInitFromFlags } from './egress-flags.js'
+import { apiOptionsFromFlags, vpnInitFromFlags } from './feature-flags.js'
 import { VERSION } from '../version.js'
 import { commonFlags } from './common-flags.js'
 import { dnsOptions, runNode } from './run-node.js'
 import { rootFlags } from './root-flags.js'
-import type { Command, CommandContext } from './command.js'
-import type { Stop } from '../daemon/services.js'
+import type { Command, CommandContext } from '@edgevpn/go-cli'
+import type { Stop } from '../daemon/start-features.js'
 import type { EdgeNode } from '../node/edge-node.js'
 import type { Logger } from '@edgevpn/mesh-core'
 
@@ -25,9 +26,9 @@ export const rootCommand: Command = {
     return await runNode(context, true, async (node, logger) => {
       const stops: Stop[] = []
       const address = flags.bool('dhcp') ? await leaseAddress(node, context, logger) : flags.string('address')
-      const vpn = await startVpn(node, flags, address, logger)
+      const vpn = await startVpn(node, vpnInitFromFlags(flags, address), logger)
       stops.push(async () => { await vpn.stop() })
-      if (flags.bool('egress')) stops.push(await startEgress(node, flags, logger))
+      if (flags.bool('egress')) stops.push(await startEgress(node, egressInitFromFlags(flags), logger))
       if (flags.string('dns') !== '') stops.push(await startDns(node, dnsOptions(context, flags.string('dns')), logger))
       if (flags.bool('api')) {
         // Go runs the API in the background and ignores its errors; keep the VPN up but say so.

@@ -1,6 +1,6 @@
 /** Flags of the root command (Go edgevpn's `MainFlags`): the VPN daemon itself. */
-import { flag } from './flags.js'
-import type { FlagSpec } from './flags.js'
+import { flag } from '@edgevpn/go-cli'
+import type { FlagSpec } from '@edgevpn/go-cli'
 
 export const rootFlags: FlagSpec[] = [
   flag({ name: 'g', kind: 'bool', default: false, usage: 'print a new network configuration (YAML) and exit' }),

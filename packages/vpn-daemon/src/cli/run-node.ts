@@ -1,11 +1,11 @@
 /** Running a node with a command's services until the process is asked to stop. */
 import { containStreamErrors } from './contain-stream-errors.js'
 import { startEdgeNode } from '../node/edge-node.js'
-import { loggerFromFlags, nodeInitFromFlags } from '../node/node-options.js'
+import { loggerFromFlags, nodeInitFromFlags } from './node-flags.js'
 import { VERSION } from '../version.js'
 import { networkFingerprint } from '@edgevpn/mesh-core'
-import type { CommandContext } from './command.js'
-import type { DnsOptions, Stop } from '../daemon/services.js'
+import type { CommandContext } from '@edgevpn/go-cli'
+import type { DnsOptions, Stop } from '../daemon/start-features.js'
 import type { EdgeNode } from '../node/edge-node.js'
 import type { Logger } from '@edgevpn/mesh-core'
 

@@ -4,9 +4,9 @@
  */
 import { BUCKETS } from '@edgevpn/ledger'
 import { dnsRecordValue, listDnsRecords } from '@edgevpn/dns'
-import { GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from '../vpn/index.js'
+import { GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from '@edgevpn/vpn'
 import type { DnsRecords, LedgerWriter, Metrics, NodeView, Stats } from '../api/index.js'
-import type { VpnService } from '../vpn/index.js'
+import type { VpnService } from '@edgevpn/vpn'
 import type { EdgeNode } from '../node/edge-node.js'
 
 /** The node as the API sees it; with `vpn`, each peer also shows the VPN bytes exchanged with it. */

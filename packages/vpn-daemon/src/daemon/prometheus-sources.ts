@@ -2,7 +2,7 @@
 import { readdirSync } from 'node:fs'
 import type { Libp2pStats, PrometheusSources, RuntimeStats } from '../api/index.js'
 import type { EdgeNode } from '../node/edge-node.js'
-import type { VpnService } from '../vpn/index.js'
+import type { VpnService } from '@edgevpn/vpn'
 
 export function prometheusSources (node: EdgeNode, vpn?: VpnService): PrometheusSources {
   return {

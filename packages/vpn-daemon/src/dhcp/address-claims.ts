@@ -11,7 +11,8 @@
  * ignores the bucket (it is open, like `dhcp`).
  */
 
-import { JsonNumber, JsonObject, compareUtf8, goStruct, parseJsonTree, structFields, verifyEntry } from '@edgevpn/ledger'
+import { verifyEntry } from '@edgevpn/ledger'
+import { JsonNumber, JsonObject, compareUtf8, goStruct, parseJsonTree, structFields } from '@edgevpn/go-compat'
 import type { Ledger } from '@edgevpn/ledger'
 
 export const CLAIMS_BUCKET = 'dhcpClaims'

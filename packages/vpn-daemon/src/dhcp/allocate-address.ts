@@ -20,10 +20,11 @@
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BUCKETS, leader, persist } from '@edgevpn/ledger'
-import { MachineAnnouncer } from '../vpn/machine-announce.js'
+import { MachineAnnouncer } from '@edgevpn/vpn'
 import { compareClaims, putClaim, readClaims, withdrawClaim } from './address-claims.js'
 import { DhcpConfigError } from './dhcp-config-error.js'
-import { Ipv4Subnet, parseGoIPv4 } from './ipv4-subnet.js'
+import { Ipv4Subnet } from './ipv4-subnet.js'
+import { parseIPv4 } from '@edgevpn/go-compat'
 import { defaultLeaseDir, readLease, writeLease } from './lease-file.js'
 import { machinesView } from './machines-view.js'
 import { nextIp } from './next-ip.js'
@@ -278,7 +279,7 @@ class Allocation {
       !machines.holders.has(address) && !claimed.has(address) && !this.lost.has(address)
     const goChoice = nextIp(this.base, machines.usedAddresses)
     if (free(goChoice)) return goChoice
-    return this.subnet.firstHost(parseGoIPv4(goChoice) ?? parseGoIPv4(this.base) ?? 0, free)
+    return this.subnet.firstHost(parseIPv4(goChoice) ?? parseIPv4(this.base) ?? 0, free)
   }
 
   /**

@@ -25,7 +25,7 @@
 export { allocateAddress } from './allocate-address.js'
 export type { DhcpComponents, DhcpInit } from './allocate-address.js'
 export { nextIp } from './next-ip.js'
-export { Ipv4Subnet, parseGoIPv4 } from './ipv4-subnet.js'
+export { Ipv4Subnet } from './ipv4-subnet.js'
 export { defaultLeaseDir, readLease, writeLease } from './lease-file.js'
 export { CLAIMS_BUCKET, compareClaims, readClaims } from './address-claims.js'
 export type { AddressClaim } from './address-claims.js'

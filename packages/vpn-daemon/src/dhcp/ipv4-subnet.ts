@@ -1,19 +1,7 @@
-/** The IPv4 subnet DHCP hands addresses out of, and Go's strict dotted-quad parsing. */
+/** The IPv4 subnet DHCP hands addresses out of. */
 
-import { formatIPv4 } from '../vpn/ip-packet.js'
+import { formatIPv4, parseIPv4 } from '@edgevpn/go-compat'
 import { DhcpConfigError } from './dhcp-config-error.js'
-
-const DECIMAL_OCTET = /^(?:0|[1-9]\d{0,2})$/
-
-/**
- * An IPv4 dotted quad as an unsigned 32-bit number, parsed like Go's `net.ParseIP`: exactly four
- * decimal fields up to 255, no leading zeros, no surrounding whitespace.
- */
-export function parseGoIPv4 (text: string): number | undefined {
-  const parts = text.split('.')
-  if (parts.length !== 4 || parts.some(part => !DECIMAL_OCTET.test(part) || Number(part) > 255)) return undefined
-  return parts.reduce((address, part) => address * 256 + Number(part), 0)
-}
 
 /**
  * The subnet `base/prefixLength`. Host addresses are the ones strictly between the network and
@@ -26,7 +14,7 @@ export class Ipv4Subnet {
 
   /** @throws DhcpConfigError when `base` is no IPv4 address or the prefix is not 0..30 */
   constructor (base: string, prefixLength: number) {
-    const address = parseGoIPv4(base)
+    const address = parseIPv4(base)
     if (address === undefined) throw new DhcpConfigError(`DHCP base address "${base}" is not an IPv4 address (DHCP supports IPv4 only)`)
     if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > 30) {
       throw new DhcpConfigError(`DHCP prefix length ${prefixLength} must be an integer from 0 to 30`)
@@ -43,7 +31,7 @@ export class Ipv4Subnet {
 
   /** {@link isHost} for Go IP text (a non-canonical form such as `010.1.0.1` is no host). */
   isHostText (text: string): boolean {
-    const address = parseGoIPv4(text)
+    const address = parseIPv4(text)
     return address !== undefined && this.isHost(address)
   }
 

@@ -1,6 +1,7 @@
 /** What the `machines` bucket says about addresses in use, read the way Go's DHCP reads it. */
 
-import { BUCKETS, JsonObject, parseJsonTree, structFields } from '@edgevpn/ledger'
+import { BUCKETS } from '@edgevpn/ledger'
+import { JsonObject, parseJsonTree, structFields } from '@edgevpn/go-compat'
 import type { Ledger } from '@edgevpn/ledger'
 
 export interface MachinesView {

@@ -3,8 +3,7 @@
  * D2) so that a TypeScript node acting as DHCP leader picks the address a Go leader would.
  */
 
-import { formatIPv6, parseIPv6 } from '../vpn/ip-packet.js'
-import { parseGoIPv4 } from './ipv4-subnet.js'
+import { formatIPv6, parseIPv4, parseIPv6 } from '@edgevpn/go-compat'
 
 /**
  * The address after the highest of `used`, or `base` when `used` is empty. Go's quirks are kept:
@@ -32,7 +31,7 @@ export function nextIp (base: string, used: readonly string[]): string {
 
 /** The 16-byte form Go's `net.ParseIP` gives (IPv4 as `::ffff:a.b.c.d`), or undefined. */
 function parseGoIp (text: string): Uint8Array | undefined {
-  const v4 = parseGoIPv4(text)
+  const v4 = parseIPv4(text)
   if (v4 === undefined) return parseIPv6(text)
   const bytes = new Uint8Array(16)
   bytes[10] = bytes[11] = 0xff

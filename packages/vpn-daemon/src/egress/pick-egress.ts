@@ -1,4 +1,5 @@
-import { BUCKETS, compareUtf8 } from '@edgevpn/ledger'
+import { BUCKETS } from '@edgevpn/ledger'
+import { compareUtf8 } from '@edgevpn/go-compat'
 import type { Ledger } from '@edgevpn/ledger'
 
 /**

@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises'
 import { BlockList, isIP } from 'node:net'
+import { ipFamily } from '@edgevpn/go-compat'
 import type { LookupAddress } from 'node:dns'
 import type { LookupFunction } from 'node:net'
 
@@ -61,9 +62,9 @@ export class TargetGuard {
     for (const [network, prefix, family] of PRIVATE_RANGES) blocked.addSubnet(network, prefix, family)
     for (const cidr of init.blockedSubnets ?? []) {
       const [network, prefix = '', ...rest] = cidr.split('/')
-      const family = isIP(network)
+      const family = ipFamily(network)
       const bits = Number(prefix)
-      if (family === 0 || rest.length > 0 || !/^\d+$/.test(prefix) || bits > (family === 6 ? 128 : 32)) {
+      if (family === undefined || rest.length > 0 || !/^\d+$/.test(prefix) || bits > (family === 6 ? 128 : 32)) {
         throw new InvalidSubnetError(`blocked subnet ${JSON.stringify(cidr)} is not an address/prefix (e.g. 10.1.0.0/24)`)
       }
       blocked.addSubnet(network, bits, family === 6 ? 'ipv6' : 'ipv4')

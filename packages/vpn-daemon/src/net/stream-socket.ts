@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream'
-import { waitForDrain } from '../vpn/wait-drain.js'
+import { waitForDrain } from '@edgevpn/vpn'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 
 /**

@@ -93,7 +93,6 @@ export async function startEdgeNode (init: EdgeNodeInit): Promise<EdgeNode> {
     peers.start()
     stack.push(() => { peers.stop() })
 
-    let sync: LedgerSync | undefined
     const ledgerLogger = logger.child('ledger')
     const ledger = new Ledger({
       store: init.ledger.stateDir === undefined
@@ -103,13 +102,12 @@ export async function startEdgeNode (init: EdgeNodeInit): Promise<EdgeNode> {
       signer: init.ledger.mode === 'off' ? undefined : init.privateKey,
       ownershipTtlMs: init.ledger.ownershipTtlMs,
       maxEntriesPerOwner: init.ledger.maxEntriesPerOwner,
-      onBroadcast: block => { sync?.onBroadcast(block) },
       warn: message => { ledgerLogger.warn(message) }
     })
     if (init.alive !== undefined) isMember = () => ledger.getRaw(BUCKETS.healthcheck, host.peerId.toString()) !== undefined
-    sync = new LedgerSync({ libp2p: host.libp2p, ledger }, { ...init.ledger.sync, network, clock: init.clock, logger: ledgerLogger })
+    const sync = new LedgerSync({ libp2p: host.libp2p, ledger }, { ...init.ledger.sync, network, clock: init.clock, logger: ledgerLogger })
     await sync.start()
-    stack.push(async () => { await sync?.stop() })
+    stack.push(async () => { await sync.stop() })
 
     stack.push(await serveTime(host.libp2p, { network, clock: init.clock }))
 

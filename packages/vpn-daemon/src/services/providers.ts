@@ -2,9 +2,11 @@
  * The `services` and `files` buckets (spec §8.1, §8.2): the key is the service or file name, the
  * value names the peer that provides it.
  */
-import { announce, BUCKETS, goStruct, ownerFromPeerIdField } from '@edgevpn/ledger'
+import { announce, BUCKETS, ownerFromPeerIdField } from '@edgevpn/ledger'
+import { goStruct } from '@edgevpn/go-compat'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { Announcement, AnnounceInit, GoStruct, Ledger } from '@edgevpn/ledger'
+import type { Announcement, AnnounceInit, Ledger } from '@edgevpn/ledger'
+import type { GoStruct } from '@edgevpn/go-compat'
 import type { PeerId } from '@libp2p/interface'
 
 export type ProviderBucket = typeof BUCKETS.services | typeof BUCKETS.files

@@ -2,9 +2,11 @@
  * The `users` bucket (spec §8): a peer that wants to reach services and files announces itself
  * there, and a serving side resets streams from peers without an entry.
  */
-import { announce, BUCKETS, formatGoLocal, goStruct } from '@edgevpn/ledger'
+import { announce, BUCKETS } from '@edgevpn/ledger'
+import { formatGoLocal, goStruct } from '@edgevpn/go-compat'
 import { NotAUserError } from './errors.js'
-import type { Announcement, AnnounceInit, GoStruct, Ledger } from '@edgevpn/ledger'
+import type { Announcement, AnnounceInit, Ledger } from '@edgevpn/ledger'
+import type { GoStruct } from '@edgevpn/go-compat'
 import type { Logger } from '@edgevpn/mesh-core'
 import type { StreamHandler } from '@libp2p/interface'
 

@@ -4,11 +4,10 @@
  */
 import { createLogger } from '@edgevpn/mesh-core'
 import { diagnose, formatJsonReport, formatReport, runDoctor, throwawayNodeInit } from '../../doctor/index.js'
-import { loggerFromFlags, nodeInitFromFlags } from '../../node/node-options.js'
+import { loggerFromFlags, nodeInitFromFlags } from '../node-flags.js'
 import { commonFlags } from '../common-flags.js'
-import { flag } from '../flags.js'
-import { UsageError } from '../usage-error.js'
-import type { Command } from '../command.js'
+import { flag, UsageError } from '@edgevpn/go-cli'
+import type { Command } from '@edgevpn/go-cli'
 
 export const doctorCommand: Command = {
   name: 'doctor',

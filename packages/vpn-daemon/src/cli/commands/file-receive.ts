@@ -1,10 +1,10 @@
 /** `edgevpn file-receive NAME PATH`: download a shared file once, then exit 0 (Go `cmd/file.go`). */
 import { checkReceivePath, receiveFile } from '../../services/index.js'
 import { commonFlags } from '../common-flags.js'
-import { flag } from '../flags.js'
+import { flag } from '@edgevpn/go-cli'
 import { runNode } from '../run-node.js'
 import { nameAndTarget, nameFlag } from './service-args.js'
-import type { Command } from '../command.js'
+import type { Command } from '@edgevpn/go-cli'
 
 export const fileReceiveCommand: Command = {
   name: 'file-receive',

@@ -1,10 +1,10 @@
 /** `edgevpn file-send --name NAME --path PATH`: share a file with the network (Go `cmd/file.go`). */
 import { checkSharedFile, shareFile } from '../../services/index.js'
 import { commonFlags } from '../common-flags.js'
-import { flag } from '../flags.js'
+import { flag } from '@edgevpn/go-cli'
 import { runNode } from '../run-node.js'
 import { nameFlag, requireFlags } from './service-args.js'
-import type { Command } from '../command.js'
+import type { Command } from '@edgevpn/go-cli'
 
 export const fileSendCommand: Command = {
   name: 'file-send',

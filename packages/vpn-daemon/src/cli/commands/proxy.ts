@@ -2,17 +2,16 @@
  * `edgevpn proxy`: a node with a local HTTP proxy whose requests leave the mesh through the
  * egress nodes (Go edgevpn `cmd/proxy.go`).
  */
-import { apiOptionsFromFlags, startApi } from '../../daemon/services.js'
+import { startApi } from '../../daemon/start-features.js'
+import { apiOptionsFromFlags } from '../feature-flags.js'
 import { HttpProxy } from '../../egress/index.js'
 import { announceUser } from '../../services/users.js'
 import { commonFlags } from '../common-flags.js'
-import { flag } from '../flags.js'
+import { flag, UsageError } from '@edgevpn/go-cli'
 import { runNode } from '../run-node.js'
-import { UsageError } from '../usage-error.js'
 import { listenersConflict } from './listeners-conflict.js'
-import type { Stop } from '../../daemon/services.js'
-import type { Command } from '../command.js'
-import type { ParsedFlags } from '../flags.js'
+import type { Stop } from '../../daemon/start-features.js'
+import type { Command, ParsedFlags } from '@edgevpn/go-cli'
 
 export const proxyCommand: Command = {
   name: 'proxy',

@@ -1,8 +1,6 @@
 /** The name-and-target arguments shared by `service-add`, `service-connect`, `file-send` and `file-receive`. */
-import { flag } from '../flags.js'
-import { UsageError } from '../usage-error.js'
-import type { CommandContext } from '../command.js'
-import type { FlagSpec } from '../flags.js'
+import { flag, UsageError } from '@edgevpn/go-cli'
+import type { CommandContext, FlagSpec } from '@edgevpn/go-cli'
 
 /** Go's text for a missing name or target, the same for every command (even when the target is what is missing). */
 export const MISSING_NAME = 'Either a file UUID as first argument or with --name needs to be provided'

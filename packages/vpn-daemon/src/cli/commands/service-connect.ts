@@ -1,10 +1,10 @@
 /** `edgevpn service-connect NAME BIND`: reach a network service through a local TCP port (Go `cmd/service.go`). */
 import { connectService, parseHostPort } from '../../services/index.js'
 import { commonFlags } from '../common-flags.js'
-import { flag } from '../flags.js'
+import { flag } from '@edgevpn/go-cli'
 import { runNode } from '../run-node.js'
 import { nameAndTarget, nameFlag } from './service-args.js'
-import type { Command } from '../command.js'
+import type { Command } from '@edgevpn/go-cli'
 
 export const serviceConnectCommand: Command = {
   name: 'service-connect',

@@ -1,0 +1,121 @@
+/**
+ * Turns the parsed command line and environment into the options of an {@link EdgeNodeInit},
+ * the way Go edgevpn's `cliToOpts` does, with one clear error per bad value.
+ */
+import { join } from 'node:path'
+import { parseOwnershipMode } from '@edgevpn/ledger'
+import { createLogger, defaultKeyCacheDir, loadNetworkConfig, loadOrCreatePrivateKey, parseLogLevel } from '@edgevpn/mesh-core'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { UsageError } from '@edgevpn/go-cli'
+import type { ParsedFlags } from '@edgevpn/go-cli'
+import type { EdgeNodeInit } from '../node/edge-node.js'
+import type { Logger } from '@edgevpn/mesh-core'
+
+export function loggerFromFlags (flags: ParsedFlags): Logger {
+  const text = flags.string('log-level')
+  const level = parseLogLevel(text)
+  // Go falls back to the error level for an unknown name; say so instead of going quiet.
+  const logger = createLogger({ level: level ?? 'error' })
+  if (level === undefined) logger.error(`unknown --log-level ${JSON.stringify(text)}, logging errors only`)
+  return logger
+}
+
+export interface NodeFlagsOptions {
+  /** Run the alive service (heartbeats and reaping): the VPN, services and `api --enable-healthchecks`. */
+  alive: boolean
+}
+
+export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger, options: NodeFlagsOptions): Promise<EdgeNodeInit> {
+  rejectUnsupported(flags)
+  const network = await loadNetworkConfig({ token: flags.string('token'), configFile: flags.string('config') })
+
+  const mode = parseOwnershipMode(flags.string('ownership'))
+  let privateKey: EdgeNodeInit['privateKey']
+  if (flags.bool('privkey-cache')) {
+    const dir = flags.string('privkey-cache-dir') === '' ? defaultKeyCacheDir() : flags.string('privkey-cache-dir')
+    privateKey = await loadOrCreatePrivateKey(dir)
+    logger.debug('identity loaded', { file: join(dir, 'privkey') })
+  } else {
+    privateKey = await generateKeyPair('Ed25519')
+    if (mode !== 'off') logger.info('ownership is on with an ephemeral identity: entries this node wrote are orphaned when it restarts (use --privkey-cache)')
+  }
+
+  const listen = flags.strings('listen-maddrs')
+  const highWater = flags.int('connection-high-water')
+  const maxConnections = highWater > 0 ? highWater : flags.int('max-connections')
+  const host: EdgeNodeInit['host'] = {
+    listen: listen.length > 0 ? listen : undefined,
+    announce: flags.strings('dht-announce-maddrs'),
+    blacklist: flags.strings('blacklist'),
+    bootstrapPeers: flags.strings('discovery-bootstrap-peers'),
+    connectionLimits: maxConnections > 0 ? { maxConnections } : {},
+    relayServer: flags.bool('relay-service')
+      ? {
+          reservationTtl: flags.duration('relay-service-reservation-ttl'),
+          durationLimit: flags.duration('relay-service-max-duration'),
+          dataLimit: BigInt(flags.int('relay-service-max-data')),
+          maxCircuits: flags.int('relay-service-max-circuits')
+        }
+      : undefined,
+    relayClient: relayClientFromFlags(flags),
+    holePunch: flags.bool('holepunch'),
+    natPortMap: flags.bool('natmap'),
+    mdns: flags.bool('mdns') ? { serviceName: network.mdns } : undefined
+  }
+
+  const discoveryInterval = positiveSeconds(flags, 'discovery-interval')
+  const heartbeatS = positiveSeconds(flags, 'aliveness-healthcheck-interval')
+  const ttlS = flags.int('ownership-ttl')
+  if (ttlS < 0) throw new UsageError(`--ownership-ttl must not be negative, got ${ttlS}`)
+  return {
+    network,
+    privateKey,
+    host,
+    discovery: { dht: flags.bool('dht') ? { interval: discoveryInterval * 1000 } : false },
+    ledger: {
+      mode,
+      // Go: 0 means four heartbeat intervals, so a live node never looks dead between beats.
+      ownershipTtlMs: (ttlS === 0 ? 4 * heartbeatS : ttlS) * 1000,
+      maxEntriesPerOwner: positiveCount(flags, 'ledger-max-entries-per-owner'),
+      stateDir: flags.string('ledger-state') === '' ? undefined : flags.string('ledger-state'),
+      sync: { syncIntervalMs: positiveSeconds(flags, 'ledger-synchronization-interval') * 1000 }
+    },
+    relayAcl: flags.bool('relay-service-network-only') ? { refreshMs: flags.duration('relay-service-acl-refresh') } : undefined,
+    alive: options.alive
+      ? {
+          heartbeatIntervalMs: heartbeatS * 1000,
+          scrubIntervalMs: positiveSeconds(flags, 'aliveness-healthcheck-scrub-interval') * 1000,
+          maxIntervalMs: positiveSeconds(flags, 'aliveness-healthcheck-max-interval') * 1000
+        }
+      : undefined,
+    logger
+  }
+}
+
+/** Go `--autorelay`: reservations on the static relays, and on discovered ones unless static-only. */
+function relayClientFromFlags (flags: ParsedFlags): EdgeNodeInit['host']['relayClient'] {
+  if (!flags.bool('autorelay')) return undefined
+  return {
+    staticRelays: flags.strings('autorelay-static-peer'),
+    discoverRelays: !flags.bool('autorelay-static-only')
+  }
+}
+
+function positiveCount (flags: ParsedFlags, name: string): number {
+  const value = flags.int(name)
+  if (value <= 0) throw new UsageError(`--${name} must be a positive number, got ${value}`)
+  return value
+}
+
+function positiveSeconds (flags: ParsedFlags, name: string): number {
+  const value = flags.int(name)
+  if (value <= 0) throw new UsageError(`--${name} must be a positive number of seconds, got ${value}`)
+  return value
+}
+
+/** Flags Go edgevpn has whose feature this port does not have yet: refuse rather than ignore. */
+function rejectUnsupported (flags: ParsedFlags): void {
+  for (const name of ['peerguard', 'peergate']) {
+    if (flags.bool(name)) throw new UsageError(`--${name}: trust zones are not supported by this edgevpn yet`)
+  }
+}
