@@ -11,8 +11,9 @@
  *   not well-formed IP or whose source address the peer may not use, and writes the rest to the
  *   device.
  *
- * The record format is vpn-daemon's fast-crypto.ts (`[4-byte length][ciphertext][16-byte tag]`,
- * the record number as nonce); each record's plaintext is 4-byte length-prefixed units. JS keeps
+ * The wire format is `docs/fast-channel.md` (`[4-byte length][ciphertext][16-byte tag]` records,
+ * the record number as nonce, carrying 4-byte length-prefixed units), checked against its test
+ * vectors through `@edgevpn/tun/record-probe`. JS keeps
  * the sessions, routes and allowed sources; sockets come in as file descriptors, which the addon
  * duplicates, so the caller closes its own socket object afterwards.
  */

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { TunError } from './tun-error.js'
 import type { SystemCallError } from './tun-error.js'
+import type { RecordProbe } from './record-probe.js'
 import type { UnitQueueProbe, UnitQueueProbeInit } from './unit-queue-probe.js'
 
 /** Options of the addon's TunQueue constructor. */
@@ -89,6 +90,7 @@ export interface NativeBinding {
     onEvent: (id: number, reason: string, brokeFormat: boolean) => void
   ) => NativeFastPath
   UnitQueueProbe: new (options: UnitQueueProbeInit) => UnitQueueProbe
+  RecordProbe: new (key: Uint8Array) => RecordProbe
   configureInterface(name: string, settings: NativeInterfaceSettings): void
   /** setsockopt with an int value, then the value getsockopt reports. */
   setSocketOption(fd: number, level: number, name: number, value: number): number

@@ -2,7 +2,7 @@
  * The addon's per-peer send queue (`native/src/unit_queue.h`: an interactive lane and CoDel on
  * the bulk units), driven with explicit times. The send thread keeps its queues out of reach of
  * JS; this handle exists so that a spec can run one script through the C++ queue and through its
- * JS twin (`SendQueue` of `@edgevpn/vpn-daemon`) and compare every decision.
+ * JS twin (`SendQueue` of `@edgevpn/vpn`) and compare every decision.
  *
  * @example
  *

@@ -16,7 +16,7 @@ const ORIGIN_PORT = 8090
 
 /** Answers every request with what it received, as JSON. */
 const ORIGIN_SCRIPT = `
-import { createServer, request } from 'node:http'
+import { createServer } from 'node:http'
 createServer((req, res) => {
   const chunks = []
   req.on('data', chunk => chunks.push(chunk))
@@ -29,6 +29,7 @@ createServer((req, res) => {
 
 /** A request through the proxy (absolute URI), from inside a namespace. */
 const PROXY_REQUEST_SCRIPT = `
+import { request } from 'node:http'
 const [proxy, method, url, body] = process.argv.slice(1)
 const [host, port] = proxy.split(':')
 const req = request({ host, port: Number(port), method, path: url, headers: { host: new URL(url).host } }, res => {
@@ -42,6 +43,7 @@ req.end(body === '' ? undefined : body)
 
 /** A CONNECT tunnel through the proxy carrying a raw HTTP exchange, from inside a namespace. */
 const CONNECT_SCRIPT = `
+import { request } from 'node:http'
 const [proxy, target, payload] = process.argv.slice(1)
 const [host, port] = proxy.split(':')
 const req = request({ host, port: Number(port), method: 'CONNECT', path: target })

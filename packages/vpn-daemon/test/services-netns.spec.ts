@@ -34,6 +34,7 @@ net.createServer(socket => { socket.on('error', () => {}); socket.pipe(socket) }
 
 /** Sends N random bytes to 127.0.0.1:PORT and reads the echo; prints the hashes of both. */
 const ECHO_CLIENT = `
+import { createHash, randomBytes } from 'node:crypto'
 import net from 'node:net'
 const [port, size] = process.argv.slice(1).map(Number)
 const payload = randomBytes(size)

@@ -14,10 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNetnsLab, netnsUnavailableReason, JsonLines } from '@edgevpn/testbed'
 import { FAST_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from '../src/protocols.js'
 import { ipv4Udp } from './fixtures/ip-packets.js'
-import { NODE, fixture, startVpnNode } from './fixtures/vpn-lab-node.js'
+import { NODE, fixture, listenTool, runTool, startVpnNode, statsOf } from './fixtures/vpn-lab-node.js'
 import type { LabHost, NetnsLab } from '@edgevpn/testbed'
 import type { VpnNode } from './fixtures/vpn-lab-node.js'
-import type { VpnStats } from '../src/vpn-stats.js'
 import type { FastIntruderConfig, FastIntruderMode } from './fixtures/fast-intruder.js'
 import type { VpnNodeConfig } from './fixtures/vpn-node.js'
 
@@ -37,19 +36,13 @@ async function addPeers (node: VpnNode, peers: Array<{ ip: string, peerId: strin
   await node.lines.request({ cmd: 'peers', peers }, 'peers-ok')
 }
 
-async function statsOf (node: VpnNode): Promise<VpnStats> {
-  return (await node.lines.request({ cmd: 'stats' }, 'stats')).stats as VpnStats
-}
 
 async function listen (host: LabHost, mode: string, ip: string, port: number): Promise<JsonLines> {
-  const lines = new JsonLines(`${mode} ${ip}:${port}`, (lab as NetnsLab).spawn(host, NODE, [fixture('net-tools.ts'), mode, ip, String(port)]))
-  await lines.next(line => line.event === 'listening')
-  return lines
+  return await listenTool(lab as NetnsLab, host, mode, ip, port)
 }
 
 async function tool (host: LabHost, ...args: string[]): Promise<Record<string, unknown>> {
-  const out = await (lab as NetnsLab).exec(host, NODE, [fixture('net-tools.ts'), ...args])
-  return JSON.parse(out.trim().split('\n').pop() as string) as Record<string, unknown>
+  return await runTool(lab as NetnsLab, host, ...args)
 }
 
 async function until (condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {

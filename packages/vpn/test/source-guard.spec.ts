@@ -16,10 +16,9 @@ import { parseIPv6 } from '@edgevpn/go-compat'
 import { createSourceGuard } from '../src/source-guard.js'
 import { parseStaticPeerTable } from '../src/static-peer-table.js'
 import { ipv4Udp, ipv6Udp } from './fixtures/ip-packets.js'
-import { NODE, fixture } from './fixtures/vpn-lab-node.js'
+import { NODE, fixture, statsOf } from './fixtures/vpn-lab-node.js'
 import type { NetnsLab } from '@edgevpn/testbed'
 import type { VpnNode } from './fixtures/vpn-lab-node.js'
-import type { VpnStats } from '../src/vpn-stats.js'
 import type { RawSenderConfig } from './fixtures/raw-sender.js'
 
 const skipReason = netnsUnavailableReason() ?? tunUnavailableReason()
@@ -99,10 +98,6 @@ describe.skipIf(skipReason !== undefined)('a member forging source addresses, in
   let nodes: VpnNode[] = []
   let listener: JsonLines
   const port = 7500
-
-  async function statsOf (node: VpnNode): Promise<VpnStats> {
-    return (await node.lines.request({ cmd: 'stats' }, 'stats')).stats as VpnStats
-  }
 
   /** Sends one UDP packet from `source` to node 1 as the member 10.1.0.9 on `protocol`. */
   async function sendAsMember (protocol: RawSenderConfig['protocol'], source: string, text: string): Promise<Record<string, unknown>> {

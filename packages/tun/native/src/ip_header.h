@@ -1,5 +1,5 @@
 // What the native data path needs to know of an IP packet: whether it is well formed, its
-// addresses, and whether it is interactive (mirrors vpn-daemon's ip-packet.ts and traffic-class.ts).
+// addresses, and whether it is interactive (mirrors ip-packet.ts and traffic-class.ts of @edgevpn/vpn).
 #pragma once
 
 #include <cstddef>

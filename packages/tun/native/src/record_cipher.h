@@ -1,6 +1,7 @@
-// The records of the fast data channel, as vpn-daemon's src/vpn/fast-crypto.ts defines them:
-// [4-byte big-endian length of ciphertext + tag][ciphertext][16-byte tag], AES-256-GCM, the nonce being
-// the record's number (never sent; 12 bytes, the counter big-endian in the last 6).
+// The records of the fast data channel as docs/fast-channel.md defines them (its test vectors check
+// this cipher through record_probe.h): [4-byte big-endian length of ciphertext + tag][ciphertext]
+// [16-byte tag], AES-256-GCM, the nonce being the record's number (never sent; 12 bytes, the counter
+// big-endian in the last 6).
 #pragma once
 
 #include <openssl/evp.h>

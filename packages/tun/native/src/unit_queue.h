@@ -1,6 +1,6 @@
 // The queue of offload units waiting for one peer's socket: an interactive lane that always goes
-// first and a bulk queue managed by CoDel (RFC 8289), as vpn-daemon's send-queue.ts (its JS twin for
-// the JS data path, whose tests describe the behaviour; vpn-send-queue-native.spec.ts drives both with
+// first and a bulk queue managed by CoDel (RFC 8289), as send-queue.ts of @edgevpn/vpn (its JS twin for
+// the JS data path, whose tests describe the behaviour; send-queue-native.spec.ts of @edgevpn/vpn drives both with
 // random scripts through UnitQueueProbe and checks that they decide alike).
 #pragma once
 

@@ -1,6 +1,6 @@
 // A JS handle on one UnitQueue, driven with explicit times. The send thread's queues are reachable
 // only through sockets and the clock; this lets a spec run the same script through the C++ queue
-// and its JS twin (vpn-daemon's send-queue.ts) and compare every decision.
+// and its JS twin (send-queue.ts of @edgevpn/vpn) and compare every decision.
 #pragma once
 
 #include <napi.h>

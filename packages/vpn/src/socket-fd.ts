@@ -1,7 +1,15 @@
+/**
+ * The one place that reaches below Node's public socket API. The fast channel hands its proven
+ * sockets to the addon's threads and sets a TCP option Node lacks; both need the socket's file
+ * descriptor, and `net.Socket` has no public way to give it. Node keeps it on the socket's
+ * internal `_handle.fd` (a libuv TCP handle) on Linux; `test/socket-fd.spec.ts` checks that this
+ * still names the socket (bytes written to it arrive at the peer), so a Node upgrade that moves it
+ * fails there rather than on a data path.
+ */
 import { setSocketOption, SOCKET_OPTION } from '@edgevpn/tun'
 import type { Socket } from 'node:net'
 
-/** Node.js keeps a socket's file descriptor on its (internal) handle. */
+/** What Node keeps on a connected `net.Socket`: its libuv handle, which holds the descriptor. */
 interface HandleOwner {
   _handle?: { fd?: number } | null
 }
