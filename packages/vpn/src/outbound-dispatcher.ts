@@ -1,3 +1,18 @@
+/**
+ * The send path of the data plane, from the TUN device to the peers. Flow of one batch:
+ *
+ *   TunDevice (batch of packets or offload units, with the JS engine or for unrouted packets)
+ *   -> Router          the peer owning each destination in the ledger (`machines`, static table)
+ *   -> dispatch        groups the batch per peer, then for each peer picks a wire:
+ *        fast          FastSender: AES-GCM records on the fast socket (fast-sender.ts); with the
+ *                      native engine, routed packets never reach JS (the addon's send thread)
+ *        offload       FramedChannel on `/edgevpn-ts/vpn/1.1.0`, units whole
+ *        framed        FramedChannel on `/edgevpn-ts/vpn/1.0.0`, units segmented in software
+ *        go            GoStreamSender: Go's `/edgevpn/0.1`, one stream per packet
+ *
+ * A peer that refuses a wire is sent the next one down; the fast and framed wires come back once
+ * the peer offers them (identify) or its connection turns direct.
+ */
 import { FastSender } from './fast-sender.js'
 import { FramedChannel } from './framed-channel.js'
 import { encodeFrameRuns, encodeFrames, FRAMED_PACKETS, OFFLOAD_FRAMES } from './framing.js'

@@ -1,5 +1,5 @@
 /**
- * The data-plane test fixtures of `@edgevpn/vpn-daemon` (standalone scripts that Node runs
+ * The data-plane test fixtures of `@edgevpn/vpn` (standalone scripts that Node runs
  * inside lab hosts), shared here rather than copied.
  */
 import { fileURLToPath } from 'node:url'
