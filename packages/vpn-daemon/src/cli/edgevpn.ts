@@ -4,7 +4,9 @@
  * PATH (Debian ships 20), re-run this file under the Node that the project pins, if installed.
  * On a recent Node it replaces itself once with the memory settings of {@link DAEMON_NODE_FLAGS}.
  */
-import { createRequire, enableCompileCache, flushCompileCache } from 'node:module'
+// `node:module` as a whole: Node 20 lacks the compile-cache functions, and a named import of them
+// would fail before this file could re-run itself on a newer Node
+import nodeModule, { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -43,11 +45,11 @@ if (major > 22 || (major === 22 && minor >= 12)) {
   reexecWithDaemonSettings()
   // V8's code cache for the ~900 modules a daemon loads (in os.tmpdir(), checked against each
   // source): measured ~20% less start-up time, which is most of the time to a first ping
-  enableCompileCache()
+  nodeModule.enableCompileCache()
   const { main } = await import('./main.js')
   // Node keeps every module's cache in memory until exit (~5 MB here); writing it out now frees
   // it while start-up still allocates, so the node reuses that memory (measured: 3 MiB less RSS)
-  flushCompileCache()
+  nodeModule.flushCompileCache()
   process.exitCode = await main(process.argv.slice(2))
 } else {
   const pinned = findPinnedNode()
