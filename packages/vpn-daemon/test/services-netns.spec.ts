@@ -114,7 +114,7 @@ describe.skipIf(skipReason !== undefined)('services and files between daemons in
       const clashLines: string[] = []
       const clash = daemon(two, 'clash', ['service-connect', 'other', '127.0.0.1:9090'], line => clashLines.push(line))
       expect(await clash.exited).toBe(1)
-      expect(clashLines.filter(line => line.startsWith('edgevpn:'))).toEqual([expect.stringMatching(/^edgevpn: cannot listen on 127\.0\.0\.1:9090: .*EADDRINUSE/)])
+      expect(clashLines.filter(line => line.startsWith('edgevpn:'))).toEqual([expect.stringMatching(/^edgevpn: service-connect 127\.0\.0\.1:9090: the port is in use by node edgevpn\.js \(pid \d+\); /)])
     } finally {
       await Promise.all(daemons.map(async d => { await d.stop() }))
       servers.kill()

@@ -149,7 +149,7 @@ async function bind (server: Server, address: string, start: () => void, onListe
     const fail = (err: Error): void => {
       server.off('error', fail)
       server.off('listening', ready)
-      reject(new ApiListenError(`API listen on ${address}: ${err.message}`))
+      reject(new ApiListenError(`API listen on ${address}: ${err.message}`, { cause: err }))
     }
     const ready = (): void => {
       server.off('error', fail)

@@ -5,6 +5,7 @@
  */
 import { startApi, startDns } from '../daemon/start-features.js'
 import { apiOptionsFromFlags } from './feature-flags.js'
+import { listenerAt, listening } from './listen-errors.js'
 import { commonFlags } from './common-flags.js'
 import { flag } from '@edgevpn/go-cli'
 import { dnsOptions, runNode } from './run-node.js'
@@ -36,8 +37,10 @@ const apiCommand: Command = {
     flag({ name: 'enable-healthchecks', kind: 'bool', env: 'ENABLE_HEALTHCHECKS', default: false, usage: 'publish heartbeats (needed for ownership and the role client)' }),
     flag({ name: 'debug', kind: 'bool', default: false, usage: 'accepted for compatibility' })
   ],
-  run: async (context) => await runNode(context, context.flags.bool('enable-healthchecks'), async (node, logger) =>
-    [await startApi(node, await apiOptionsFromFlags(context.flags, context.flags.string('listen')), logger)])
+  run: async (context) => await runNode(context, context.flags.bool('enable-healthchecks'), async (node, logger) => {
+    const listen = context.flags.string('listen')
+    return [await listening(listenerAt('--listen', listen, ['tcp']), async () => await startApi(node, await apiOptionsFromFlags(context.flags, listen), logger))]
+  })
 }
 
 /** `edgevpn dns`: a node with the DNS server, resolving mesh names without the VPN. */
@@ -53,7 +56,8 @@ const dnsCommand: Command = {
   ],
   run: async (context) => {
     const listen = context.flags.string('listen') === '' ? ':53' : context.flags.string('listen')
-    return await runNode(context, false, async (node, logger) => [await startDns(node, dnsOptions(context, listen), logger)])
+    return await runNode(context, false, async (node, logger) =>
+      [await listening(listenerAt('--listen', listen, ['udp', 'tcp']), async () => await startDns(node, dnsOptions(context, listen), logger))])
   }
 }
 

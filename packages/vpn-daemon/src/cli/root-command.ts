@@ -7,6 +7,7 @@ import { dhcpLeaseFileName, encodeToken, generateNetworkConfig, networkConfigToY
 import { startApi, startDns, startEgress, startVpn } from '../daemon/start-features.js'
 import { egressFlags, egressInitFromFlags } from './egress-flags.js'
 import { apiOptionsFromFlags, vpnInitFromFlags } from './feature-flags.js'
+import { fastPortFailure, listenerAt, listening } from './listen-errors.js'
 import { VERSION } from '../version.js'
 import { commonFlags } from './common-flags.js'
 import { dnsOptions, runNode } from './run-node.js'
@@ -26,14 +27,16 @@ export const rootCommand: Command = {
     return await runNode(context, true, async (node, logger) => {
       const stops: Stop[] = []
       const address = flags.bool('dhcp') ? await leaseAddress(node, context, logger) : flags.string('address')
-      const vpn = await startVpn(node, vpnInitFromFlags(flags, address), logger)
+      const vpn = await listening(fastPortFailure(flags.int('vpn-fast-port')), async () => await startVpn(node, vpnInitFromFlags(flags, address), logger))
       stops.push(async () => { await vpn.stop() })
       if (flags.bool('egress')) stops.push(await startEgress(node, egressInitFromFlags(flags), logger))
-      if (flags.string('dns') !== '') stops.push(await startDns(node, dnsOptions(context, flags.string('dns')), logger))
+      const dns = flags.string('dns')
+      if (dns !== '') stops.push(await listening(listenerAt('--dns', dns, ['udp', 'tcp']), async () => await startDns(node, dnsOptions(context, dns), logger)))
       if (flags.bool('api')) {
         // Go runs the API in the background and ignores its errors; keep the VPN up but say so.
+        const apiListen = flags.string('api-listen')
         try {
-          stops.push(await startApi(node, await apiOptionsFromFlags(flags, flags.string('api-listen')), logger, vpn))
+          stops.push(await listening(listenerAt('--api-listen', apiListen, ['tcp']), async () => await startApi(node, await apiOptionsFromFlags(flags, apiListen), logger, vpn)))
         } catch (err) {
           logger.error(`API not started: ${(err as Error).message}`)
         }

@@ -1,5 +1,6 @@
 /** Running a node with a command's services until the process is asked to stop. */
 import { containStreamErrors } from './contain-stream-errors.js'
+import { failedListenMaddr, listening } from './listen-errors.js'
 import { startEdgeNode } from '../node/edge-node.js'
 import { loggerFromFlags, nodeInitFromFlags } from './node-flags.js'
 import { VERSION } from '../version.js'
@@ -17,7 +18,7 @@ export async function runNode (context: CommandContext, alive: boolean, services
   const logger = loggerFromFlags(context.flags)
   const init = await nodeInitFromFlags(context.flags, logger, { alive })
   logger.info('edgevpn starting', { version: VERSION, network: networkFingerprint(init.network) })
-  const node = await startEdgeNode(init)
+  const node = await listening(failedListenMaddr, async () => await startEdgeNode(init))
   const releaseErrors = containStreamErrors(logger)
   const stops: Stop[] = []
   try {

@@ -125,7 +125,7 @@ export class HttpProxy {
       throw new ProxyListenError(`proxy --listen ${JSON.stringify(this.#listen)}: ${(err as Error).message}`)
     }
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => { reject(new ProxyListenError(`proxy cannot listen on ${this.#listen}: ${err.message}`)) }
+      const onError = (err: Error): void => { reject(new ProxyListenError(`proxy cannot listen on ${this.#listen}: ${err.message}`, { cause: err })) }
       this.#server.once('error', onError)
       this.#server.listen(port, host === '' ? undefined : host, () => {
         this.#server.off('error', onError)

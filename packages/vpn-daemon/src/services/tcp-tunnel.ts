@@ -192,7 +192,7 @@ async function listenTcp (server: Server, bind: HostPort, text: string): Promise
     server.listen({ host: bind.host, port: bind.port })
     await once(server, 'listening')
   } catch (err) {
-    throw new ServiceConfigError(`cannot listen on ${text}: ${(err as Error).message}`)
+    throw new ServiceConfigError(`cannot listen on ${text}: ${(err as Error).message}`, { cause: err })
   }
   return server.address() as AddressInfo
 }

@@ -8,6 +8,7 @@ import { HttpProxy } from '../../egress/index.js'
 import { announceUser } from '../../services/users.js'
 import { commonFlags } from '../common-flags.js'
 import { flag, UsageError } from '@edgevpn/go-cli'
+import { listenerAt, listening } from '../listen-errors.js'
 import { runNode } from '../run-node.js'
 import { listenersConflict } from './listeners-conflict.js'
 import type { Stop } from '../../daemon/start-features.js'
@@ -45,9 +46,9 @@ export const proxyCommand: Command = {
         })
         stops.push(async () => { await users.stop() })
         const proxy = new HttpProxy({ libp2p: node.host.libp2p, ledger: node.ledger, logger: logger.child('proxy') }, { listen, deadIntervalMs })
-        await proxy.start()
+        await listening(listenerAt('--listen', listen, ['tcp']), async () => { await proxy.start() })
         stops.push(async () => { await proxy.stop() })
-        if (flags.bool('api')) stops.push(await startApi(node, await apiOptionsFromFlags(flags, apiListen), logger))
+        if (flags.bool('api')) stops.push(await listening(listenerAt('--api-listen', apiListen, ['tcp']), async () => await startApi(node, await apiOptionsFromFlags(flags, apiListen), logger)))
         return stops
       } catch (err) {
         // runNode only stops what we return; undo what is running before failing.

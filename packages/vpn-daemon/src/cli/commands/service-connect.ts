@@ -2,6 +2,7 @@
 import { connectService, parseHostPort } from '../../services/index.js'
 import { commonFlags } from '../common-flags.js'
 import { flag } from '@edgevpn/go-cli'
+import { listenerAt, listening } from '../listen-errors.js'
 import { runNode } from '../run-node.js'
 import { nameAndTarget, nameFlag } from './service-args.js'
 import type { Command } from '@edgevpn/go-cli'
@@ -20,11 +21,11 @@ export const serviceConnectCommand: Command = {
     const { name, target: listen } = nameAndTarget(context, 'address')
     parseHostPort(listen, 'listen address')
     return await runNode(context, true, async (node, logger) => {
-      const service = await connectService({ libp2p: node.host.libp2p, ledger: node.ledger, logger }, {
+      const service = await listening(listenerAt('service-connect', listen, ['tcp']), async () => await connectService({ libp2p: node.host.libp2p, ledger: node.ledger, logger }, {
         name,
         listen,
         announceIntervalMs: context.flags.int('ledger-announce-interval') * 1000
-      })
+      }))
       return [service.stop]
     })
   }
