@@ -5,7 +5,8 @@
  *
  * Spawned daemons run the BUILT packages: `npx tsc -b` first.
  */
-import { labApiRequest, waitFor } from '@edgevpn/testbed/lab/tools'
+import { labApiRequest, pingUntilUp, waitFor } from '@edgevpn/testbed/lab/tools'
+import type { LabDaemon } from '@edgevpn/testbed/lab/tools'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TestMesh, e2eUnavailableReason, formatRtts } from './lib/test-mesh.js'
 import { transferTcp } from './lib/traffic.js'
@@ -58,5 +59,21 @@ describe.skipIf(skipReason !== undefined)(`edgevpn daemons with static addresses
     }, 20_000)
     expect(read).toBe(value)
     console.log(`[e2e vpn] ledger value visible on node-3 ${Date.now() - started} ms after the PUT on node-1`)
+  }, 30_000)
+
+  it('is itself again after kill -9 and a restart with the same command line: pings back within 10 s', async () => {
+    const [first, second] = mesh!.hosts
+    const peerIdOf = (daemon: LabDaemon): unknown => daemon.logs.find(record => record.message === 'node started')?.peerId
+    const before = mesh!.daemons[1] as LabDaemon
+    const identity = peerIdOf(before)
+    await before.kill()
+    const args = ['--address', `${vpnAddress(1)}/24`, '--api', '--api-listen', '127.0.0.1:8080']
+    const restarted = mesh!.start(1, args)
+    await restarted.waitForLog(record => record.message === 'node started')
+    const started = Date.now()
+    expect(peerIdOf(restarted)).toBe(identity)
+    await pingUntilUp(mesh!.lab, first, vpnAddress(1), 10_000)
+    await pingUntilUp(mesh!.lab, second, vpnAddress(0), 10_000)
+    console.log(`[e2e vpn] node-2 answers pings ${Date.now() - started} ms after its restart, with the same identity`)
   }, 30_000)
 })

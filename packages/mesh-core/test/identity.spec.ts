@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { generateKeyPairFromSeed, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { KeyCacheError, loadOrCreatePrivateKey, PRIVATE_KEY_FILE } from '@edgevpn/mesh-core'
+import { claimIdentity, IDENTITY_LOCK_FILE, KeyCacheError, loadOrCreatePrivateKey, PRIVATE_KEY_FILE } from '@edgevpn/mesh-core'
+import type { ClaimedIdentity } from '@edgevpn/mesh-core'
 
 // spec Appendix A.4
 const SEED = Uint8Array.from({ length: 32 }, (_, i) => i + 1)
@@ -66,5 +67,61 @@ describe('loadOrCreatePrivateKey', () => {
     expect(error).toBeInstanceOf(KeyCacheError)
     expect((error as Error).message).toContain(path)
     expect(await readFile(path, 'utf8')).toBe('not a key')
+  })
+})
+
+describe('claimIdentity', () => {
+  let root: string
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'evt-claim-'))
+  })
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
+
+  const peerOf = (claimed: ClaimedIdentity): string => peerIdFromPrivateKey(claimed.privateKey).toString()
+
+  it('gives the same identity again after a release, and a second one while the first is held', async () => {
+    const dir = join(root, 'nodes', 'net', 'vpn-edgevpn0')
+    const first = await claimIdentity(dir)
+    expect(first.dir).toBe(dir)
+    expect(await readFile(join(dir, IDENTITY_LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`)
+    const second = await claimIdentity(dir)
+    expect(second.dir).toBe(`${dir}-2`)
+    expect(peerOf(second)).not.toBe(peerOf(first))
+
+    const id = peerOf(first)
+    first.release()
+    second.release()
+    const again = await claimIdentity(dir)
+    expect(again.dir).toBe(dir)
+    expect(peerOf(again)).toBe(id)
+    again.release()
+  })
+
+  it('takes over the lock of a process that is gone (kill -9), and stays off one that runs', async () => {
+    const dir = join(root, 'instance')
+    const first = await claimIdentity(dir)
+    const id = peerOf(first)
+    first.release()
+    // a crashed daemon's lock: a PID that no process has
+    await writeFile(join(dir, IDENTITY_LOCK_FILE), '2147483646\n')
+    const restarted = await claimIdentity(dir)
+    expect(peerOf(restarted)).toBe(id)
+    restarted.release()
+    // a live one's: PID 1
+    await writeFile(join(dir, IDENTITY_LOCK_FILE), '1\n')
+    const other = await claimIdentity(dir)
+    expect(other.dir).toBe(`${dir}-2`)
+    other.release()
+  })
+
+  it('says so when every slot is held', async () => {
+    const dir = join(root, 'full')
+    const held = [await claimIdentity(dir, 2), await claimIdentity(dir, 2)]
+    await expect(claimIdentity(dir, 2)).rejects.toThrow(/every node identity in .*full \(and -2 to -2\) is in use/)
+    for (const claimed of held) claimed.release()
   })
 })

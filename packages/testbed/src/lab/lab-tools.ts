@@ -5,6 +5,7 @@
  * with any lab topology ({@link createNetnsLab}, {@link createNatLab}).
  */
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { stopProcess } from './lab-runtime.js'
@@ -13,6 +14,14 @@ import type { ChildProcess } from 'node:child_process'
 
 /** The built `edgevpn` CLI of the `@edgevpn/vpn-daemon` package (`npm run build` makes it). */
 export const EDGEVPN_CLI = join(dirname(createRequire(import.meta.url).resolve('@edgevpn/vpn-daemon/package.json')), 'dist', 'cli', 'edgevpn.js')
+
+/**
+ * The home directory of a lab host's daemons (where they keep their identities), as on a machine
+ * of its own: under the system's temporary directory, named after the host's namespace.
+ */
+export function labHome (host: LabHost): string {
+  return join(tmpdir(), 'edgevpn-lab', host.netns)
+}
 
 /** One line of a daemon's structured log (see `createLogger` in `@edgevpn/mesh-core`). */
 export interface LogRecord {
@@ -55,7 +64,7 @@ export class LabDaemon {
     this.name = init.name
     this.host = host
     this.#child = lab.spawn(host, process.execPath, [EDGEVPN_CLI, ...init.args], {
-      hostname: init.hostname, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...init.env }
+      hostname: init.hostname, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: labHome(host), ...init.env }
     })
     createInterface({ input: this.#child.stderr! }).on('line', line => {
       init.onLine?.(line)

@@ -24,7 +24,7 @@ const startCommand: Command = {
   aliases: ['s'],
   summary: 'run a node without the VPN interface',
   flags: commonFlags,
-  run: async (context) => await runNode(context, false, async () => [])
+  run: async (context) => await runNode(context, { alive: false, instance: 'start' }, async () => [])
 }
 
 /** `edgevpn api`: a node with the HTTP API in the foreground; a bind error ends it. */
@@ -37,7 +37,7 @@ const apiCommand: Command = {
     flag({ name: 'enable-healthchecks', kind: 'bool', env: 'ENABLE_HEALTHCHECKS', default: false, usage: 'publish heartbeats (needed for ownership and the role client)' }),
     flag({ name: 'debug', kind: 'bool', default: false, usage: 'accepted for compatibility' })
   ],
-  run: async (context) => await runNode(context, context.flags.bool('enable-healthchecks'), async (node, logger) => {
+  run: async (context) => await runNode(context, { alive: context.flags.bool('enable-healthchecks'), instance: 'api' }, async (node, logger) => {
     const listen = context.flags.string('listen')
     return [await listening(listenerAt('--listen', listen, ['tcp']), async () => await startApi(node, await apiOptionsFromFlags(context.flags, listen), logger))]
   })
@@ -56,7 +56,7 @@ const dnsCommand: Command = {
   ],
   run: async (context) => {
     const listen = context.flags.string('listen') === '' ? ':53' : context.flags.string('listen')
-    return await runNode(context, false, async (node, logger) =>
+    return await runNode(context, { alive: false, instance: 'dns' }, async (node, logger) =>
       [await listening(listenerAt('--listen', listen, ['udp', 'tcp']), async () => await startDns(node, dnsOptions(context, listen), logger))])
   }
 }

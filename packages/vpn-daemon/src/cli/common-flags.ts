@@ -49,8 +49,9 @@ export const hostFlags: FlagSpec[] = [
   flag({ name: 'blacklist', aliases: ['bl'], kind: 'strings', env: 'EDGEVPNBLACKLIST', default: [], usage: 'CIDRs and peer IDs never to connect with' }),
   flag({ name: 'whitelist', aliases: ['wl'], kind: 'strings', env: 'EDGEVPNWHITELIST', default: [], usage: 'accepted for compatibility (a resource-manager allowlist in Go)' }),
   flag({ name: 'low-profile', kind: 'bool', env: 'EDGEVPNLOWPROFILE', default: true, usage: 'accepted for compatibility (a no-op in Go too)' }),
-  flag({ name: 'privkey-cache', kind: 'bool', env: 'EDGEVPNPRIVKEYCACHE', default: false, usage: 'keep the node identity across restarts' }),
+  flag({ name: 'privkey-cache', kind: 'bool', env: 'EDGEVPNPRIVKEYCACHE', default: false, usage: 'keep the node identity in <privkey-cache-dir>/privkey, as Go edgevpn does (without it: one identity per network and instance under <privkey-cache-dir>/nodes)' }),
   flag({ name: 'privkey-cache-dir', kind: 'string', env: 'EDGEVPNPRIVKEYCACHEDIR', default: '', usage: 'identity directory (default: $HOME/.edgevpn)' }),
+  flag({ name: 'ephemeral-identity', kind: 'bool', env: 'EDGEVPNEPHEMERALIDENTITY', default: false, usage: 'a new identity at every start, as Go edgevpn without --privkey-cache (not in Go edgevpn)' }),
   flag({ name: 'log-level', kind: 'string', env: 'EDGEVPNLOGLEVEL', default: 'info', usage: 'debug, info, warn or error' }),
   flag({ name: 'libp2p-log-level', kind: 'string', env: 'EDGEVPNLIBP2PLOGLEVEL', default: 'fatal', usage: 'accepted for compatibility (use DEBUG=libp2p:* for libp2p logs)' })
 ]

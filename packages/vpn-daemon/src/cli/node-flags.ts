@@ -4,12 +4,12 @@
  */
 import { join } from 'node:path'
 import { parseOwnershipMode } from '@edgevpn/ledger'
-import { createLogger, defaultKeyCacheDir, loadNetworkConfig, loadOrCreatePrivateKey, parseLogLevel } from '@edgevpn/mesh-core'
+import { claimIdentity, createLogger, defaultKeyCacheDir, loadNetworkConfig, loadOrCreatePrivateKey, networkFingerprint, parseLogLevel, PRIVATE_KEY_FILE } from '@edgevpn/mesh-core'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { UsageError } from '@edgevpn/go-cli'
 import type { ParsedFlags } from '@edgevpn/go-cli'
 import type { EdgeNodeInit } from '../node/edge-node.js'
-import type { Logger } from '@edgevpn/mesh-core'
+import type { Logger, NetworkConfig } from '@edgevpn/mesh-core'
 
 export function loggerFromFlags (flags: ParsedFlags): Logger {
   const text = flags.string('log-level')
@@ -23,6 +23,12 @@ export function loggerFromFlags (flags: ParsedFlags): Logger {
 export interface NodeFlagsOptions {
   /** Run the alive service (heartbeats and reaping): the VPN, services and `api --enable-healthchecks`. */
   alive: boolean
+  /**
+   * What tells this node apart from other daemons of the same network on the host (the VPN's
+   * interface, or the command): each instance keeps its own identity across restarts. Undefined
+   * for a throwaway node (`doctor`), which gets a new one.
+   */
+  instance: string | undefined
 }
 
 export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger, options: NodeFlagsOptions): Promise<EdgeNodeInit> {
@@ -30,15 +36,7 @@ export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger, opt
   const network = await loadNetworkConfig({ token: flags.string('token'), configFile: flags.string('config') })
 
   const mode = parseOwnershipMode(flags.string('ownership'))
-  let privateKey: EdgeNodeInit['privateKey']
-  if (flags.bool('privkey-cache')) {
-    const dir = flags.string('privkey-cache-dir') === '' ? defaultKeyCacheDir() : flags.string('privkey-cache-dir')
-    privateKey = await loadOrCreatePrivateKey(dir)
-    logger.debug('identity loaded', { file: join(dir, 'privkey') })
-  } else {
-    privateKey = await generateKeyPair('Ed25519')
-    if (mode !== 'off') logger.info('ownership is on with an ephemeral identity: entries this node wrote are orphaned when it restarts (use --privkey-cache)')
-  }
+  const privateKey = await identityFromFlags(flags, network, options.instance, logger, mode !== 'off')
 
   const listen = flags.strings('listen-maddrs')
   const highWater = flags.int('connection-high-water')
@@ -90,6 +88,26 @@ export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger, opt
       : undefined,
     logger
   }
+}
+
+/**
+ * The node's key: Go's `--privkey-cache` file; else, unless `--ephemeral-identity`, the identity
+ * of this network and instance, so a restarted node owns its ledger entries (and its VPN address)
+ * again at once; else a new key.
+ */
+async function identityFromFlags (flags: ParsedFlags, network: NetworkConfig, instance: string | undefined, logger: Logger, owning: boolean): Promise<EdgeNodeInit['privateKey']> {
+  const dir = flags.string('privkey-cache-dir') === '' ? defaultKeyCacheDir() : flags.string('privkey-cache-dir')
+  if (flags.bool('privkey-cache')) {
+    logger.debug('identity loaded', { file: join(dir, PRIVATE_KEY_FILE) })
+    return await loadOrCreatePrivateKey(dir)
+  }
+  if (instance === undefined || flags.bool('ephemeral-identity')) {
+    if (instance !== undefined && owning) logger.info('ownership is on with an ephemeral identity: entries this node wrote are orphaned when it restarts')
+    return await generateKeyPair('Ed25519')
+  }
+  const identity = await claimIdentity(join(dir, 'nodes', networkFingerprint(network), instance))
+  logger.debug('identity loaded', { file: join(identity.dir, PRIVATE_KEY_FILE) })
+  return identity.privateKey
 }
 
 /** Go `--autorelay`: reservations on the static relays, and on discovered ones unless static-only. */

@@ -24,7 +24,7 @@ export const rootCommand: Command = {
   run: async (context) => {
     const { flags } = context
     if (flags.bool('g')) return printNewConfig(context)
-    return await runNode(context, true, async (node, logger) => {
+    return await runNode(context, { alive: true, instance: `vpn-${flags.string('interface')}` }, async (node, logger) => {
       const stops: Stop[] = []
       const address = flags.bool('dhcp') ? await leaseAddress(node, context, logger) : flags.string('address')
       const vpn = await listening(fastPortFailure(flags.int('vpn-fast-port')), async () => await startVpn(node, vpnInitFromFlags(flags, address), logger))

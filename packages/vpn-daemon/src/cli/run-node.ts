@@ -3,6 +3,7 @@ import { containStreamErrors } from './contain-stream-errors.js'
 import { failedListenMaddr, listening } from './listen-errors.js'
 import { startEdgeNode } from '../node/edge-node.js'
 import { loggerFromFlags, nodeInitFromFlags } from './node-flags.js'
+import type { NodeFlagsOptions } from './node-flags.js'
 import { VERSION } from '../version.js'
 import { networkFingerprint } from '@edgevpn/mesh-core'
 import type { CommandContext } from '@edgevpn/go-cli'
@@ -14,9 +15,9 @@ import type { Logger } from '@edgevpn/mesh-core'
  * Starts a node, then the command's services on it; runs until SIGINT/SIGTERM, then stops the
  * services in reverse order and the node, and exits 0.
  */
-export async function runNode (context: CommandContext, alive: boolean, services: (node: EdgeNode, logger: Logger) => Promise<Stop[]>): Promise<number> {
+export async function runNode (context: CommandContext, options: NodeFlagsOptions, services: (node: EdgeNode, logger: Logger) => Promise<Stop[]>): Promise<number> {
   const logger = loggerFromFlags(context.flags)
-  const init = await nodeInitFromFlags(context.flags, logger, { alive })
+  const init = await nodeInitFromFlags(context.flags, logger, options)
   logger.info('edgevpn starting', { version: VERSION, network: networkFingerprint(init.network) })
   const node = await listening(failedListenMaddr, async () => await startEdgeNode(init))
   const releaseErrors = containStreamErrors(logger)

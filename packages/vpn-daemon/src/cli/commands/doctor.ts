@@ -22,7 +22,7 @@ export const doctorCommand: Command = {
     if (timeoutMs <= 0) throw new UsageError(`--doctor-timeout must be positive, got ${timeoutMs} ms`)
     // The node's own logs would drown the report: only errors, unless asked for more.
     const logger = flags.isSet('log-level') ? loggerFromFlags(flags) : createLogger({ level: 'error' })
-    const init = await throwawayNodeInit(await nodeInitFromFlags(flags, logger, { alive: false }))
+    const init = await throwawayNodeInit(await nodeInitFromFlags(flags, logger, { alive: false, instance: undefined }))
     const json = flags.bool('json')
     if (!json) stdout(`edgevpn doctor: looking for peers for up to ${timeoutMs / 1000} s...\n`)
     const observation = await runDoctor(init, { timeoutMs, stopped })

@@ -22,7 +22,7 @@ export const fileReceiveCommand: Command = {
     const done = Promise.withResolvers<void>()
     let failure: unknown
     // the node runs until the download ends (or a signal): then it stops like on SIGTERM
-    const status = await runNode({ ...context, stopped: Promise.race([context.stopped, done.promise]) }, true, async (node, logger) => {
+    const status = await runNode({ ...context, stopped: Promise.race([context.stopped, done.promise]) }, { alive: true, instance: 'file-receive' }, async (node, logger) => {
       const abort = new AbortController()
       const download = receiveFile({ libp2p: node.host.libp2p, ledger: node.ledger, logger }, {
         name,

@@ -21,7 +21,7 @@ export const fileSendCommand: Command = {
     const path = flags.string('path')
     // fail before the node starts, as Go's stat does
     await checkSharedFile(path)
-    return await runNode(context, true, async (node, logger) => {
+    return await runNode(context, { alive: true, instance: 'file-send' }, async (node, logger) => {
       const service = await shareFile({ libp2p: node.host.libp2p, ledger: node.ledger, logger }, {
         name: flags.string('name'),
         path,

@@ -37,7 +37,7 @@ export const proxyCommand: Command = {
     const deadIntervalMs = positiveSeconds(flags, 'dead-interval') * 1000
     // Unlike Go, the proxy runs the alive service: under ownership enforce a users entry whose
     // owner has no heartbeat is expired, so Go's proxy churns it and egresses may refuse us.
-    return await runNode(context, true, async (node, logger) => {
+    return await runNode(context, { alive: true, instance: 'proxy' }, async (node, logger) => {
       const stops: Stop[] = []
       try {
         const users = announceUser(node.ledger, node.host.peerId.toString(), {

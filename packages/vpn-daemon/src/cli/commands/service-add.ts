@@ -19,7 +19,7 @@ export const serviceAddCommand: Command = {
   run: async (context) => {
     const { name, target: address } = nameAndTarget(context, 'address')
     parseHostPort(address, 'service address')
-    return await runNode(context, true, async (node, logger) => {
+    return await runNode(context, { alive: true, instance: 'service-add' }, async (node, logger) => {
       const service = await exposeService({ libp2p: node.host.libp2p, ledger: node.ledger, logger }, {
         name,
         address,

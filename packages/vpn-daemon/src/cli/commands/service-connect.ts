@@ -20,7 +20,7 @@ export const serviceConnectCommand: Command = {
   run: async (context) => {
     const { name, target: listen } = nameAndTarget(context, 'address')
     parseHostPort(listen, 'listen address')
-    return await runNode(context, true, async (node, logger) => {
+    return await runNode(context, { alive: true, instance: 'service-connect' }, async (node, logger) => {
       const service = await listening(listenerAt('service-connect', listen, ['tcp']), async () => await connectService({ libp2p: node.host.libp2p, ledger: node.ledger, logger }, {
         name,
         listen,
