@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 import { parseOwnershipMode } from '@edgevpn/ledger'
-import { claimIdentity, createLogger, defaultKeyCacheDir, loadNetworkConfig, loadOrCreatePrivateKey, networkFingerprint, parseLogLevel, PRIVATE_KEY_FILE } from '@edgevpn/mesh-core'
+import { claimIdentity, createLogger, KeyCacheError, defaultKeyCacheDir, loadNetworkConfig, loadOrCreatePrivateKey, networkFingerprint, parseLogLevel, PRIVATE_KEY_FILE } from '@edgevpn/mesh-core'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { UsageError } from '@edgevpn/go-cli'
 import type { ParsedFlags } from '@edgevpn/go-cli'
@@ -105,9 +105,21 @@ async function identityFromFlags (flags: ParsedFlags, network: NetworkConfig, in
     if (instance !== undefined && owning) logger.info('ownership is on with an ephemeral identity: entries this node wrote are orphaned when it restarts')
     return await generateKeyPair('Ed25519')
   }
-  const identity = await claimIdentity(join(dir, 'nodes', networkFingerprint(network), instance))
-  logger.debug('identity loaded', { file: join(identity.dir, PRIVATE_KEY_FILE) })
-  return identity.privateKey
+  const instanceDir = join(dir, 'nodes', networkFingerprint(network), instance)
+  try {
+    const identity = await claimIdentity(instanceDir)
+    logger.debug('identity loaded', { file: join(identity.dir, PRIVATE_KEY_FILE) })
+    return identity.privateKey
+  } catch (err) {
+    // a read-only home must not keep the VPN down: run as Go does, and say what is lost
+    if (!(err instanceof KeyCacheError) && !isFileSystemError(err)) throw err
+    logger.warn(`cannot keep this node's identity in ${instanceDir} (${(err as Error).message}); running with a new one that a restart will not keep (--privkey-cache-dir picks a writable directory, --ephemeral-identity silences this)`)
+    return await generateKeyPair('Ed25519')
+  }
+}
+
+function isFileSystemError (err: unknown): boolean {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code)
 }
 
 /** Go `--autorelay`: reservations on the static relays, and on discovered ones unless static-only. */
