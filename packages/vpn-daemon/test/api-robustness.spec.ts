@@ -67,6 +67,17 @@ describe('API with bad input', () => {
     await stillServing()
   })
 
+  it("takes request lines up to Go's 1 MiB of headers (a kubeconfig in the URL), and refuses more with 431", async () => {
+    const value = 'k'.repeat(24 * 1024)
+    expect((await rawRequest(api.address, 'PUT', `/api/ledger/kairos/kubeconfig/${value}`)).status).toBe(200)
+    await expect.poll(() => api.ledger.getRaw('kairos', 'kubeconfig'), { timeout: 15_000 }).toBe(JSON.stringify(value))
+    // Node answers 431 and closes at once: the client may see the reset before the answer
+    const refused = await rawRequest(api.address, 'PUT', `/api/ledger/kairos/huge/${'k'.repeat(1100 * 1024)}`).then(response => response.status, (err: NodeJS.ErrnoException) => err.code)
+    expect(['431', 'ECONNRESET', 'EPIPE']).toContain(String(refused))
+    expect(api.ledger.getRaw('kairos', 'huge')).toBeUndefined()
+    await stillServing()
+  })
+
   it('answers 400 to malformed percent escapes', async () => {
     for (const path of ['/api/ledger/%zz', '/api/ledger/b/%', '/api/ledger/b/k/%4']) {
       const response = await rawRequest(api.address, 'GET', path)

@@ -180,6 +180,8 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   }
 
   const server = createServer({
+    // Go's http.DefaultMaxHeaderBytes, not Node's 16 KiB: Kairos puts the master's kubeconfig in a PUT's URL
+    maxHeaderSize: 1 << 20,
     headersTimeout,
     requestTimeout,
     // how often Node checks those timeouts
