@@ -62,13 +62,18 @@ describe.skipIf(skipReason !== undefined)('edgevpn configured by a Kairos env fi
     rmSync(root, { recursive: true, force: true })
   })
 
-  it('serves the API on a unix socket with mode 0600', async () => {
-    for (const socket of sockets) {
+  it('serves the API on a unix socket with mode 0600, from boot: before the DHCP lease and the VPN', async () => {
+    for (const [i, socket] of sockets.entries()) {
       const stat = await waitFor(`API socket ${socket}`, async () => {
         try { return statSync(socket) } catch { return undefined }
       }, 30_000)
       expect(stat.isSocket()).toBe(true)
       expect(stat.mode & 0o777).toBe(0o600)
+      // as in Go, the agent can poll it while the address is still being negotiated
+      const listening = daemons[i].logs.findIndex(record => record.message === 'API listening')
+      const vpnStarted = daemons[i].logs.findIndex(record => record.message === 'VPN started')
+      expect(listening).toBeGreaterThanOrEqual(0)
+      expect(vpnStarted === -1 || vpnStarted > listening).toBe(true)
     }
   })
 

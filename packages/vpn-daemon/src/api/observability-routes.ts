@@ -45,8 +45,8 @@ export function addObservabilityRoutes (router: Router, { ledger, node, promethe
         .map(link => [{ link }, peers.filter(peer => peer.link === link).length]))
       text.family('edgevpn_api_refused_requests_total', 'counter', 'API requests refused with a 401 for a missing or wrong token.',
         [[{}, auth?.refusedRequests ?? 0]])
-      if (prometheus.dataPlane !== undefined) {
-        const vpn = prometheus.dataPlane()
+      const vpn = prometheus.dataPlane?.()
+      if (vpn !== undefined) {
         text
           .family('edgevpn_vpn_packets_total', 'counter', 'IP packets carried by the VPN, by direction.',
             [[{ direction: 'in' }, vpn.packetsIn], [{ direction: 'out' }, vpn.packetsOut]])

@@ -47,7 +47,8 @@ export interface Libp2pStats {
 
 /** Optional counters for `/metrics`; a missing source leaves its metrics out. */
 export interface PrometheusSources {
-  dataPlane?: () => DataPlaneStats
+  /** The VPN's counters; undefined while the VPN is not up yet (then its families are left out). */
+  dataPlane?: () => DataPlaneStats | undefined
   gossip?: () => GossipStats
   runtime?: () => RuntimeStats
   libp2p?: () => Libp2pStats

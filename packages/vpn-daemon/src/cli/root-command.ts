@@ -16,6 +16,7 @@ import type { Command, CommandContext } from '@edgevpn/go-cli'
 import type { Stop } from '../daemon/start-features.js'
 import type { EdgeNode } from '../node/edge-node.js'
 import type { Logger } from '@edgevpn/mesh-core'
+import type { VpnService } from '@edgevpn/vpn'
 
 export const rootCommand: Command = {
   name: 'edgevpn',
@@ -26,22 +27,31 @@ export const rootCommand: Command = {
     if (flags.bool('g')) return printNewConfig(context)
     return await runNode(context, { alive: true, instance: `vpn-${flags.string('interface')}` }, async (node, logger) => {
       const stops: Stop[] = []
-      const address = flags.bool('dhcp') ? await leaseAddress(node, context, logger) : flags.string('address')
-      const vpn = await listening(fastPortFailure(flags.int('vpn-fast-port')), async () => await startVpn(node, vpnInitFromFlags(flags, address), logger))
-      stops.push(async () => { await vpn.stop() })
-      if (flags.bool('egress')) stops.push(await startEgress(node, egressInitFromFlags(flags), logger))
-      const dns = flags.string('dns')
-      if (dns !== '') stops.push(await listening(listenerAt('--dns', dns, ['udp', 'tcp']), async () => await startDns(node, dnsOptions(context, dns), logger)))
-      if (flags.bool('api')) {
-        // Go runs the API in the background and ignores its errors; keep the VPN up but say so.
-        const apiListen = flags.string('api-listen')
-        try {
-          stops.push(await listening(listenerAt('--api-listen', apiListen, ['tcp']), async () => await startApi(node, await apiOptionsFromFlags(flags, apiListen), logger, vpn)))
-        } catch (err) {
-          logger.error(`API not started: ${(err as Error).message}`)
+      let vpn: VpnService | undefined
+      try {
+        // The API first, as in Go: a Kairos agent polls it from boot, while a DHCP lease may take a while.
+        if (flags.bool('api')) {
+          // Go runs the API in the background and ignores its errors; keep the VPN up but say so.
+          const apiListen = flags.string('api-listen')
+          try {
+            stops.push(await listening(listenerAt('--api-listen', apiListen, ['tcp']), async () => await startApi(node, await apiOptionsFromFlags(flags, apiListen), logger, () => vpn)))
+          } catch (err) {
+            logger.error(`API not started: ${(err as Error).message}`)
+          }
         }
+        const address = flags.bool('dhcp') ? await leaseAddress(node, context, logger) : flags.string('address')
+        const started = await listening(fastPortFailure(flags.int('vpn-fast-port')), async () => await startVpn(node, vpnInitFromFlags(flags, address), logger))
+        vpn = started
+        stops.push(async () => { await started.stop() })
+        if (flags.bool('egress')) stops.push(await startEgress(node, egressInitFromFlags(flags), logger))
+        const dns = flags.string('dns')
+        if (dns !== '') stops.push(await listening(listenerAt('--dns', dns, ['udp', 'tcp']), async () => await startDns(node, dnsOptions(context, dns), logger)))
+        return stops
+      } catch (err) {
+        // runNode only stops what we return; undo what is running before failing.
+        for (const stop of stops.reverse()) await stop()
+        throw err
       }
-      return stops
     })
   }
 }

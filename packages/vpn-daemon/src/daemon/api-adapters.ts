@@ -6,11 +6,11 @@ import { BUCKETS } from '@edgevpn/ledger'
 import { dnsRecordValue, listDnsRecords } from '@edgevpn/dns'
 import { GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL } from '@edgevpn/vpn'
 import type { DnsRecords, LedgerWriter, Metrics, NodeView, Stats } from '../api/index.js'
-import type { VpnService } from '@edgevpn/vpn'
+import type { PeerTraffic, VpnService } from '@edgevpn/vpn'
 import type { EdgeNode } from '../node/edge-node.js'
 
-/** The node as the API sees it; with `vpn`, each peer also shows the VPN bytes exchanged with it. */
-export function nodeView (node: EdgeNode, vpn?: VpnService): NodeView {
+/** The node as the API sees it; once `vpn` gives the VPN, each peer also shows the bytes exchanged with it. */
+export function nodeView (node: EdgeNode, vpn?: () => VpnService | undefined): NodeView {
   const { libp2p } = node.host
   return {
     peerId: node.host.peerId.toString(),
@@ -25,7 +25,7 @@ export function nodeView (node: EdgeNode, vpn?: VpnService): NodeView {
       return [...ids]
     },
     peers: () => {
-      const traffic = vpn?.stats().peers ?? {}
+      const traffic = vpn?.()?.stats().peers ?? {}
       return node.peers.list().map(peer => ({ ...peer, bytesIn: traffic[peer.id]?.bytesIn, bytesOut: traffic[peer.id]?.bytesOut }))
     }
   }
@@ -38,18 +38,22 @@ export function dnsRecords (node: EdgeNode, writer: LedgerWriter): DnsRecords {
   }
 }
 
-/** Bytes the VPN moved, by peer and by protocol (rates are not tracked: reported as 0). */
-export function vpnMetrics (vpn: VpnService): Metrics {
+/**
+ * Bytes the VPN moved, by peer and by protocol (rates are not tracked: reported as 0); all zero
+ * while `vpn` gives no VPN yet.
+ */
+export function vpnMetrics (vpn: () => VpnService | undefined): Metrics {
   const stats = (bytesIn: number, bytesOut: number): Stats => ({ TotalIn: bytesIn, TotalOut: bytesOut, RateIn: 0, RateOut: 0 })
+  const peers = (): Record<string, PeerTraffic> => vpn()?.stats().peers ?? {}
   return {
     totals: () => {
-      const { totals } = vpn.stats()
-      return stats(totals.bytesIn, totals.bytesOut)
+      const totals = vpn()?.stats().totals
+      return stats(totals?.bytesIn ?? 0, totals?.bytesOut ?? 0)
     },
-    byPeer: () => new Map(Object.entries(vpn.stats().peers).map(([peer, t]) => [peer, stats(t.bytesIn, t.bytesOut)])),
+    byPeer: () => new Map(Object.entries(peers()).map(([peer, t]) => [peer, stats(t.bytesIn, t.bytesOut)])),
     byProtocol: () => {
       const byProtocol = new Map<string, Stats>([GO_VPN_PROTOCOL, FRAMED_VPN_PROTOCOL, OFFLOAD_VPN_PROTOCOL].map(protocol => [protocol, stats(0, 0)]))
-      for (const traffic of Object.values(vpn.stats().peers)) {
+      for (const traffic of Object.values(peers())) {
         const protocol = traffic.protocol ?? FRAMED_VPN_PROTOCOL
         const sum = byProtocol.get(protocol) ?? stats(0, 0)
         byProtocol.set(protocol, stats(sum.TotalIn + traffic.bytesIn, sum.TotalOut + traffic.bytesOut))

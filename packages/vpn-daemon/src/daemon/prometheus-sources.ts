@@ -4,12 +4,15 @@ import type { Libp2pStats, PrometheusSources, RuntimeStats } from '../api/index.
 import type { EdgeNode } from '../node/edge-node.js'
 import type { VpnService } from '@edgevpn/vpn'
 
-export function prometheusSources (node: EdgeNode, vpn?: VpnService): PrometheusSources {
+/** `vpn` gives the VPN once it is up (the API starts before it, as Go's does). */
+export function prometheusSources (node: EdgeNode, vpn?: () => VpnService | undefined): PrometheusSources {
   return {
     dataPlane: vpn === undefined
       ? undefined
       : () => {
-          const { totals, drops, refusedStreams, rejectedFastSockets } = vpn.stats()
+          const stats = vpn()?.stats()
+          if (stats === undefined) return undefined
+          const { totals, drops, refusedStreams, rejectedFastSockets } = stats
           return { ...totals, drops, refusedStreams, rejectedFastSockets }
         },
     gossip: () => node.sync.ledgerHub.stats,

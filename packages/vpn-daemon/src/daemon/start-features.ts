@@ -46,7 +46,12 @@ export interface ApiOptions {
   maxBodyBytes: number
 }
 
-export async function startApi (node: EdgeNode, options: ApiOptions, logger: Logger, vpn?: VpnService): Promise<Stop> {
+/**
+ * Starts the HTTP API. `vpn` gives the VPN of a VPN node once it is up: the API serves before it
+ * (a Kairos agent polls it from boot while the DHCP lease may take a while), its VPN figures zero
+ * until then.
+ */
+export async function startApi (node: EdgeNode, options: ApiOptions, logger: Logger, vpn?: () => VpnService | undefined): Promise<Stop> {
   const [{ AnnouncingLedgerWriter, createApiServer }, { dnsRecords, nodeView, vpnMetrics }, { prometheusSources }] =
     await Promise.all([import('../api/index.js'), import('./api-adapters.js'), import('./prometheus-sources.js')])
   const apiLogger = logger.child('api')
