@@ -43,12 +43,16 @@ function socketInodes (protocol: 'tcp' | 'udp', port: number): Set<string> {
   return inodes
 }
 
-/** `comm`, and for Node the script it runs, which says more than `node`. */
+/**
+ * `comm`, and for Node the script it runs, which says more than `node` (recent Node names its
+ * main thread, and so `comm`, `MainThread`).
+ */
 function commandOf (pid: string): string {
   const command = readTextSafe(`/proc/${pid}/comm`).trim()
-  if (command !== 'node') return command
-  const script = readTextSafe(`/proc/${pid}/cmdline`).split('\0').slice(1).find(arg => arg !== '' && !arg.startsWith('-'))
-  return script === undefined ? command : `node ${basename(script)}`
+  if (command !== 'node' && command !== 'MainThread') return command
+  const [program = command, ...args] = readTextSafe(`/proc/${pid}/cmdline`).split('\0')
+  const script = args.find(arg => arg !== '' && !arg.startsWith('-'))
+  return script === undefined ? basename(program) : `${basename(program)} ${basename(script)}`
 }
 
 function readdirSafe (path: string): string[] {
