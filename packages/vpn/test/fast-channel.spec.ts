@@ -148,7 +148,7 @@ describe.skipIf(skipReason !== undefined)('VPN fast data channel in network name
 
       const spoofedBefore = (await statsOf(target)).drops['spoofed-source']
       await intrude('valid', true, nodes[2].ip, 'fast and spoofed')
-      expect(await until(async () => (await statsOf(target)).drops['spoofed-source'] > spoofedBefore, 5000)).toBe(true)
+      expect(await until(async () => (await statsOf(target)).drops['spoofed-source'] > spoofedBefore, 15_000)).toBe(true)
       expect(listener.lines.filter(line => line.payload === 'fast and spoofed')).toEqual([])
     }, 90_000)
 
