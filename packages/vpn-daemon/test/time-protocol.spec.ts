@@ -25,8 +25,9 @@ describe('time protocol', () => {
   it('reads a shifted clock and the token proof of a member', async () => {
     const sample = await queryPeerClock(asker.libp2p, answerer.peerId, { network })
     expect(sample.member).toBe(true)
-    expect(sample.offsetMs).toBeGreaterThan(-42_000 - sample.rttMs)
-    expect(sample.offsetMs).toBeLessThan(-42_000 + sample.rttMs + 1)
+    // within the round trip of the true -42 s, both ends included (a round trip can read 0 ms)
+    expect(sample.offsetMs).toBeGreaterThanOrEqual(-42_000 - sample.rttMs)
+    expect(sample.offsetMs).toBeLessThanOrEqual(-42_000 + sample.rttMs + 1)
   })
 
   it('tells a node holding another token apart', async () => {
