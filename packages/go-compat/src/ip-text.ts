@@ -115,7 +115,8 @@ function hexGroups (half: string): number[] | undefined {
   return groups
 }
 
-function isIPv4Mapped (bytes: Uint8Array, offset: number): boolean {
+/** Whether the 16 bytes at `bytes[offset]` are an IPv4-mapped address (`::ffff:a.b.c.d`), Go's `To4` test. */
+export function isIPv4Mapped (bytes: Uint8Array, offset = 0): boolean {
   for (let i = 0; i < 10; i++) {
     if (bytes[offset + i] !== 0) return false
   }

@@ -125,7 +125,6 @@ async function takeLock (lock: string): Promise<boolean> {
     }
     const holder = readPid(lock)
     if (holder !== undefined && holder !== process.pid && isAlive(holder)) return false
-    if (heldLocks.has(lock)) return false
     // left by a process that is gone: take it over
     await rm(lock, { force: true })
   }

@@ -3,7 +3,7 @@
  * D2) so that a TypeScript node acting as DHCP leader picks the address a Go leader would.
  */
 
-import { formatIPv6, parseIPv4, parseIPv6 } from '@edgevpn/go-compat'
+import { formatIPv6, isIPv4Mapped, parseIPv4, parseIPv6 } from '@edgevpn/go-compat'
 
 /**
  * The address after the highest of `used`, or `base` when `used` is empty. Go's quirks are kept:
@@ -51,10 +51,6 @@ function increment (address: Uint8Array): Uint8Array {
     next[i] = 0
   }
   return address
-}
-
-function isIPv4Mapped (address: Uint8Array): boolean {
-  return address.subarray(0, 10).every(byte => byte === 0) && address[10] === 0xff && address[11] === 0xff
 }
 
 function compareBytes (a: Uint8Array, b: Uint8Array): number {
