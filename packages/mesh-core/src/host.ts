@@ -12,10 +12,14 @@ import { isPrivateIp } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
 import { CODE_IP4, CODE_IP6, CODE_P2P, CODE_QUIC_V1, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { mdnsService } from './discovery/mdns-service.js'
 import { createBlacklistGater } from './gater.js'
 import { HolePuncher, punchDialer } from './hole-punch.js'
+import { createLogger } from './logger.js'
 import { relayReservations } from './relay-reservations.js'
 import type { RelayReservations } from './relay-reservations.js'
+import type { MdnsServiceInit } from './discovery/mdns-service.js'
+import type { Logger } from './logger.js'
 import type { BlacklistGater } from './gater.js'
 import type { PunchDialer } from './hole-punch.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
@@ -100,11 +104,9 @@ export interface RelayClientInit {
   ready?: () => boolean
 }
 
-export interface MdnsInit {
+export interface MdnsInit extends Omit<MdnsServiceInit, 'serviceTag' | 'logger'> {
   /** Service name; Go edgevpn uses the token's `mdns` string. Queries go to `<serviceName>.local`. */
   serviceName: string
-  /** Query interval in ms. @default 10_000 */
-  interval?: number
 }
 
 export interface MeshHostInit {
@@ -166,6 +168,8 @@ export interface MeshHostInit {
    * connection misses pings and would be killed. @default false
    */
   abortConnectionOnPingFailure?: boolean
+  /** Where the host says what it could not do (no QUIC binary, no mDNS interface). @default an `edgevpn` logger on stderr */
+  logger?: Logger
 }
 
 export interface MeshHost {
@@ -190,10 +194,11 @@ export interface MeshHost {
  * @throws InvalidBlacklistEntryError when a blacklist entry is neither a subnet nor a peer ID
  */
 export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost> {
+  const logger = init.logger ?? createLogger()
   const useQuic = init.quic ?? true
-  const listen = (init.listen ?? defaultListenAddresses(useQuic)).map(text => parseMultiaddr(text, 'listen'))
+  let listen = (init.listen ?? defaultListenAddresses(useQuic)).map(text => parseMultiaddr(text, 'listen'))
   if (!useQuic) {
-    const quicAddress = listen.find(address => address.getComponents().some(c => c.code === CODE_QUIC_V1))
+    const quicAddress = listen.find(isQuicAddress)
     if (quicAddress != null) throw new InvalidHostOptionError(`listen address ${quicAddress.toString()} needs QUIC, which is disabled`)
   }
   const announce = (init.announce ?? []).map(text => parseMultiaddr(text, 'announce'))
@@ -211,9 +216,9 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     quic: useQuic,
     autoNatV2: init.autoNatV2 === true,
     dcutr: holePunch,
-    upnp: init.natPortMap === true,
-    mdns: init.mdns != null
-  })
+    upnp: init.natPortMap === true
+  }, logger)
+  if (useQuic && optional.quic === undefined) listen = listen.filter(address => !isQuicAddress(address))
 
   const services: ServiceFactoryMap<MeshServices> = {
     identify: identify(),
@@ -248,8 +253,8 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
   }
   if (optional.upnp !== undefined) services.upnp = optional.upnp.uPnPNAT()
   if (init.relayServer != null) services.relay = relayService(init.relayServer)
-  if (optional.mdns !== undefined && init.mdns != null) {
-    services.mdns = optional.mdns.mdns({ serviceTag: `${init.mdns.serviceName}.local`, interval: init.mdns.interval ?? 10_000 })
+  if (init.mdns != null) {
+    services.mdns = mdnsService({ ...init.mdns, serviceTag: `${init.mdns.serviceName}.local`, logger: logger.child('discovery.mdns') })
   }
 
   const libp2p = await createLibp2p<MeshServices>({
@@ -297,7 +302,6 @@ interface OptionalModules {
   autoNatV2?: typeof import('@libp2p/autonat-v2')
   dcutr?: typeof import('@libp2p/dcutr')
   upnp?: typeof import('@libp2p/upnp-nat')
-  mdns?: typeof import('@libp2p/mdns')
 }
 
 /**
@@ -305,15 +309,34 @@ interface OptionalModules {
  * are close to 200 modules (UPnP alone some 90, with an XML parser and an HTTP client) that a
  * node would otherwise read and compile at every start, and keep in memory, for nothing.
  */
-async function loadOptionalModules (enabled: Record<keyof OptionalModules, boolean>): Promise<OptionalModules> {
-  const [quic, autoNatV2, dcutr, upnp, mdns] = await Promise.all([
-    enabled.quic ? import('@chainsafe/libp2p-quic') : undefined,
+async function loadOptionalModules (enabled: Record<keyof OptionalModules, boolean>, logger: Logger): Promise<OptionalModules> {
+  const [quic, autoNatV2, dcutr, upnp] = await Promise.all([
+    enabled.quic ? importQuic(logger) : undefined,
     enabled.autoNatV2 ? import('@libp2p/autonat-v2') : undefined,
     enabled.dcutr ? import('@libp2p/dcutr') : undefined,
-    enabled.upnp ? import('@libp2p/upnp-nat') : undefined,
-    enabled.mdns ? import('@libp2p/mdns') : undefined
+    enabled.upnp ? import('@libp2p/upnp-nat') : undefined
   ])
-  return { quic, autoNatV2, dcutr, upnp, mdns }
+  return { quic, autoNatV2, dcutr, upnp }
+}
+
+/**
+ * QUIC's transport is a native binary per platform (an optional dependency); where it is missing
+ * (a platform the lockfile did not carry, an install without optional packages) the node runs on
+ * TCP alone instead of not starting.
+ */
+async function importQuic (logger: Logger): Promise<typeof import('@chainsafe/libp2p-quic') | undefined> {
+  try {
+    return await import('@chainsafe/libp2p-quic')
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split(/\n|\. /)[0] : String(err)
+    logger.warn(`QUIC is not available for ${process.platform}-${process.arch} (${reason}); running on TCP only. ` +
+      'Reinstall with optional dependencies (npm install --include=optional) to get QUIC back')
+    return undefined
+  }
+}
+
+function isQuicAddress (address: Multiaddr): boolean {
+  return address.getComponents().some(c => c.code === CODE_QUIC_V1)
 }
 
 /** The blacklist, plus the relay reservation ACL when there is one. */

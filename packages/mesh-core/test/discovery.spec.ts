@@ -158,6 +158,8 @@ function removeNamespaces (): void {
 describe.skipIf(!isRoot)('mDNS discovery in network namespaces (needs root)', () => {
   const processes: MeshProcess[] = []
 
+  // Two LANs as they are, with no route for multicast: a is on an isolated cluster LAN (no
+  // default route at all); b also has a WAN port, and its default route leaves by that port.
   beforeAll(() => {
     removeNamespaces()
     ip('netns', 'add', 'evt-md-a')
@@ -166,9 +168,14 @@ describe.skipIf(!isRoot)('mDNS discovery in network namespaces (needs root)', ()
     for (const [namespace, link, address] of [['evt-md-a', 'evt-md-va', '10.250.7.1/24'], ['evt-md-b', 'evt-md-vb', '10.250.7.2/24']]) {
       ip('-n', namespace, 'link', 'set', 'lo', 'up')
       ip('-n', namespace, 'addr', 'add', address, 'dev', link)
-      ip('-n', namespace, 'link', 'set', link, 'up', 'multicast', 'on')
-      ip('-n', namespace, 'route', 'add', '224.0.0.0/4', 'dev', link)
+      ip('-n', namespace, 'link', 'set', link, 'up')
     }
+    // the WAN port: a veth whose far end stays in b (no dummy links on every kernel)
+    ip('-n', 'evt-md-b', 'link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', 'wan1')
+    ip('-n', 'evt-md-b', 'link', 'set', 'wan1', 'up')
+    ip('-n', 'evt-md-b', 'link', 'set', 'wan0', 'up')
+    ip('-n', 'evt-md-b', 'addr', 'add', '192.0.2.2/24', 'dev', 'wan0')
+    ip('-n', 'evt-md-b', 'route', 'add', 'default', 'via', '192.0.2.1', 'dev', 'wan0')
   })
 
   afterAll(async () => {
@@ -179,7 +186,7 @@ describe.skipIf(!isRoot)('mDNS discovery in network namespaces (needs root)', ()
     }
   })
 
-  it('finds and connects two token holders on one link', async () => {
+  it('finds and connects two token holders on a LAN without a multicast route, past a WAN port, through garbage', async () => {
     const network = randomNetwork()
     const config = { role: 'node' as const, network, dht: false, mdns: true, mdnsInterval: 1_000 }
     const a = new MeshProcess('mdns-a', { ...config, listen: ['/ip4/10.250.7.1/tcp/0'] }, 'evt-md-a')
@@ -187,6 +194,10 @@ describe.skipIf(!isRoot)('mDNS discovery in network namespaces (needs root)', ()
     processes.push(a, b)
     const started = Date.now()
     const [readyA, readyB] = await Promise.all([a.ready, b.ready])
+    // other mDNS speakers share the port: a datagram that is no DNS, and a truncated one
+    for (const garbage of ['not dns at all', '\\x00\\x00\\x84\\x00\\x00\\x00\\x00\\x05']) {
+      execFileSync('ip', ['netns', 'exec', 'evt-md-b', 'bash', '-c', `printf '${garbage}' > /dev/udp/10.250.7.1/5353`])
+    }
     await Promise.all([
       a.waitFor(() => a.connectedTo(readyB.peerId), 20_000, 'a connected to b'),
       b.waitFor(() => b.connectedTo(readyA.peerId), 20_000, 'b connected to a')

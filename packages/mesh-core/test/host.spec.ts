@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -74,6 +76,30 @@ describe('createMeshHost options', () => {
     await expect(createMeshHost({ quic: false, listen: ['garbage'] })).rejects.toThrow(/listen multiaddr "garbage"/)
     await expect(createMeshHost({ quic: false, listen: ['/ip4/127.0.0.1/udp/0/quic-v1'] })).rejects.toThrow(/needs QUIC/)
     await expect(createMeshHost({ quic: false, maxMessageSize: 0 })).rejects.toThrow(/maxMessageSize/)
+  })
+})
+
+describe('a platform without the QUIC binary', () => {
+  it('runs on TCP alone and says so once', () => {
+    // napi-rs loads only this path when it is set, as if the platform package were missing
+    const script = `
+      import { createMeshHost } from '@edgevpn/mesh-core'
+      const host = await createMeshHost({ listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/udp/0/quic-v1'] })
+      console.log(JSON.stringify(host.libp2p.getMultiaddrs().map(String)))
+      await host.stop()`
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: '/nonexistent/libp2p-quic.node' },
+      encoding: 'utf8',
+      timeout: 30_000
+    })
+    expect(run.status, run.stderr).toBe(0)
+    const addresses = JSON.parse(run.stdout) as string[]
+    expect(addresses.length).toBeGreaterThan(0)
+    expect(addresses.every(address => address.includes('/tcp/'))).toBe(true)
+    const warnings = run.stderr.split('\n').filter(line => line.includes('QUIC is not available'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/running on TCP only/)
   })
 })
 

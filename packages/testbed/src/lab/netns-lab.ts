@@ -51,8 +51,6 @@ export async function createNetnsLab (init: NetnsLabInit): Promise<NetnsLab> {
       await ip('-n', switchNs, 'link', 'set', outside, 'master', 'br0', 'up')
       await ip('-n', host.netns, 'addr', 'add', `${host.address}/24`, 'dev', 'eth0')
       await ip('-n', host.netns, 'link', 'set', 'eth0', 'up')
-      // Without any route, multicast sends fail (ENETUNREACH); a LAN host has one for mDNS.
-      await ip('-n', host.netns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0')
       await ip('-n', host.netns, 'link', 'set', 'lo', 'up')
     }
   } catch (err) {

@@ -77,7 +77,7 @@ export async function startEdgeNode (init: EdgeNodeInit): Promise<EdgeNode> {
     // (ours and Go's) accept us: reserve only once it is there
     let isMember = (): boolean => init.alive === undefined
     const relayClient = init.host.relayClient === undefined ? undefined : { ...init.host.relayClient, ready: () => isMember() }
-    const host = await createMeshHost({ ...init.host, relayServer, relayClient, privateKey: init.privateKey, maxMessageSize: network.maxMessageSize })
+    const host = await createMeshHost({ ...init.host, relayServer, relayClient, privateKey: init.privateKey, maxMessageSize: network.maxMessageSize, logger })
     stack.push(async () => { await host.stop() })
 
     const peers = createPeerTable(host.libp2p, { holePunch: host.holePuncher !== undefined })
