@@ -11,6 +11,7 @@
         'src/fast_path_send.cc',
         'src/ip_header.cc',
         'src/js_args.cc',
+        'src/libstdcxx_floor.cc',
         'src/interface_config.cc',
         'src/record_cipher.cc',
         'src/record_probe.cc',

@@ -29,6 +29,7 @@
 
 export { openTun } from './open-tun.js'
 export { tunUnavailableReason } from './availability.js'
+export { loadedAddonPath, platformTag } from './native-binding.js'
 export { TunError } from './tun-error.js'
 export { checkInterfaceName, resolveTunInit, VNET_HDR_BYTES } from './tun-init.js'
 export { parseCidr } from './cidr.js'

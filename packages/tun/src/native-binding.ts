@@ -1,4 +1,6 @@
+import { existsSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import { TunError } from './tun-error.js'
 import type { SystemCallError } from './tun-error.js'
 import type { RecordProbe } from './record-probe.js'
@@ -117,24 +119,61 @@ export const FAST_PATH_COUNTER = {
   handoffDrops: 6
 } as const
 
-// Relative to src/ and dist/ alike, both one level below the package root.
-const ADDON_PATH = '../native/build/Release/edgevpn_tun.node'
+// Relative to src/ and dist/ alike, both one level below the package root: an addon compiled on this
+// machine (`npm run build`, or `npm rebuild` where no prebuilt fits) wins over the prebuilt one.
+const COMPILED_ADDON = '../native/build/Release/edgevpn_tun.node'
+const PREBUILDS = '../prebuilds'
+const ADDON_FILE = 'edgevpn_tun.node'
 
 let binding: NativeBinding | undefined
+let loadedFrom: string | undefined
+
+/**
+ * The prebuilt addon's folder name for this process: `linux-x64`, `linux-arm64`, and `-musl` on
+ * musl libc (Alpine), whose binaries do not load on glibc and back.
+ */
+export function platformTag (): string {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+  const musl = process.platform === 'linux' && header?.glibcVersionRuntime === undefined
+  return `${process.platform}-${process.arch}${musl ? '-musl' : ''}`
+}
 
 /**
  * Loads the addon on first use, so importing the package (e.g. for `tunUnavailableReason`) never fails.
  *
- * @throws TunError `ENOADDON` when the addon is not built or does not load
+ * @throws TunError `ENOADDON` when neither a compiled nor a prebuilt addon loads
  */
 export function loadBinding (): NativeBinding {
-  if (binding === undefined) {
+  if (binding !== undefined) return binding
+  const require = createRequire(import.meta.url)
+  const tag = platformTag()
+  const failures: string[] = []
+  for (const candidate of [COMPILED_ADDON, `${PREBUILDS}/${tag}/${ADDON_FILE}`]) {
+    const file = fileURLToPath(new URL(candidate, import.meta.url))
+    if (!existsSync(file)) continue
     try {
-      binding = createRequire(import.meta.url)(ADDON_PATH) as NativeBinding
+      binding = require(file) as NativeBinding
+      loadedFrom = file
+      return binding
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
-      throw new TunError('ENOADDON', `the @edgevpn/tun native addon does not load (${reason}); run "npm run build" at the repository root`, { cause: error })
+      failures.push(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)
     }
   }
-  return binding
+  const prebuilt = prebuiltTags()
+  throw new TunError('ENOADDON', `the @edgevpn/tun native addon does not load: ${failures.length > 0 ? failures.join('; ') : 'none is compiled'}, ` +
+    `and there is no prebuilt one for ${tag} (prebuilt: ${prebuilt.length > 0 ? prebuilt.join(', ') : 'none'}). ` +
+    'Compile it with "npm rebuild @edgevpn/tun" (needs a C++ compiler, make and python3), or "npm run build" in a source checkout')
+}
+
+/** The file the addon was loaded from, or `undefined` before the first {@link loadBinding}. */
+export function loadedAddonPath (): string | undefined {
+  return loadedFrom
+}
+
+function prebuiltTags (): string[] {
+  try {
+    return readdirSync(fileURLToPath(new URL(PREBUILDS, import.meta.url))).sort()
+  } catch {
+    return []
+  }
 }
