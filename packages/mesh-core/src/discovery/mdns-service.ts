@@ -149,9 +149,17 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
       if (this.senders.get(key) === sender) this.leave(key)
     })
     socket.bind(this.port, lan.address, () => {
-      socket.setMulticastInterface(lan.address)
-      socket.setMulticastTTL(255)
-      socket.setMulticastLoopback(true)
+      // Linux already sends a socket's multicast out of the device that owns its bound address;
+      // the options make it explicit. Where one is refused (qemu-user has no IP_MULTICAST_IF),
+      // the socket still works, so this is no reason to stop.
+      const options: Array<[string, () => void]> = [
+        ['multicast interface', () => { socket.setMulticastInterface(lan.address) }],
+        ['multicast TTL', () => { socket.setMulticastTTL(255) }],
+        ['multicast loopback', () => { socket.setMulticastLoopback(true) }]
+      ]
+      for (const [name, set] of options) {
+        try { set() } catch (err) { this.log.debug(`mDNS on ${lan.name}: cannot set the ${name} (${(err as Error).message})`) }
+      }
     })
     this.log.info(`mDNS on ${lan.name} (${lan.address})`)
   }
