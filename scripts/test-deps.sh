@@ -15,6 +15,7 @@ declare -A wanted=(
   [iptables]=iptables
   [aarch64-linux-gnu-g++]=g++-aarch64-linux-gnu
   [qemu-aarch64-static]=qemu-user-static
+  [busybox]=busybox-static
 )
 
 missing=()

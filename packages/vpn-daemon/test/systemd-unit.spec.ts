@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseUnit } from '@edgevpn/testbed/lab/systemd'
 import { commonFlags } from '../src/cli/common-flags.js'
 import { rootFlags } from '../src/cli/root-flags.js'
 
@@ -21,25 +22,6 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const UNIT = join(packageDir, 'systemd', 'edgevpn@.service')
 const ENV_EXAMPLE = join(packageDir, 'systemd', 'edgevpn-kairos.env.example')
 const INSTALL = join(packageDir, 'scripts', 'install-systemd.sh')
-
-/** `[Section] Key=value` lines of a unit file: every value of each key, in order. */
-function parseUnit (text: string): Map<string, string[]> {
-  const entries = new Map<string, string[]>()
-  let section = ''
-  for (const raw of text.split('\n')) {
-    const line = raw.trim()
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue
-    const header = /^\[(.+)\]$/.exec(line)
-    if (header !== null) {
-      section = header[1]
-      continue
-    }
-    const eq = line.indexOf('=')
-    const key = `${section}.${line.slice(0, eq)}`
-    entries.set(key, [...entries.get(key) ?? [], line.slice(eq + 1)])
-  }
-  return entries
-}
 
 async function systemdAnalyzeReason (): Promise<string | undefined> {
   const present = async (): Promise<boolean> => await run('systemd-analyze', ['--version']).then(() => true, () => false)

@@ -34,14 +34,20 @@ export interface LogRecord {
 export interface LabDaemonInit {
   /** Names the daemon in errors, e.g. `node-1`. */
   name: string
-  /** Command-line arguments of `edgevpn` (flags and subcommand). */
-  args: string[]
+  /** Command-line arguments of `edgevpn` (flags and subcommand). @default [] */
+  args?: string[]
   /** Host name of the daemon's own UTS namespace. @default the machine's host name */
   hostname?: string
   /** Called with every line the daemon writes to stderr, e.g. to print it. @default none */
   onLine?: (line: string) => void
   /** Environment variables added to the daemon's (e.g. an env file's `EDGEVPNTOKEN`). @default none */
   env?: Record<string, string>
+  /**
+   * A program that starts the daemon instead of the checkout's `edgevpn` with `args`, e.g.
+   * `['sh', '-c', serviceScript(...)]` for a release installed in a system image. It gets `env`
+   * and nothing else of this process's environment. @default the checkout's `edgevpn`
+   */
+  command?: string[]
 }
 
 /** How many stderr lines a daemon keeps for error messages. */
@@ -63,8 +69,11 @@ export class LabDaemon {
   constructor (lab: LabRuntime, host: LabHost, init: LabDaemonInit) {
     this.name = init.name
     this.host = host
-    this.#child = lab.spawn(host, process.execPath, [EDGEVPN_CLI, ...init.args], {
-      hostname: init.hostname, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: labHome(host), ...init.env }
+    const [file, ...args] = init.command ?? [process.execPath, EDGEVPN_CLI, ...init.args ?? []]
+    this.#child = lab.spawn(host, file, args, {
+      hostname: init.hostname,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: init.command === undefined ? { ...process.env, HOME: labHome(host), ...init.env } : { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...init.env }
     })
     createInterface({ input: this.#child.stderr! }).on('line', line => {
       init.onLine?.(line)
