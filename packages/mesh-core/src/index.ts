@@ -7,8 +7,9 @@
  * @example
  *
  * ```ts
- * import { ledgerTopic, sealKey, dhtRendezvous } from '@edgevpn/mesh-core'
+ * import { decodeToken, dhtRendezvous, encodeToken, generateNetworkConfig, ledgerTopic, sealKey } from '@edgevpn/mesh-core'
  *
+ * const config = decodeToken(process.env.EDGEVPNTOKEN ?? encodeToken(generateNetworkConfig()))
  * // every node holding the same token derives the same values at the same time
  * console.log(dhtRendezvous(config), ledgerTopic(config), sealKey(config).toString())
  * ```

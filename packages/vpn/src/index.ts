@@ -27,6 +27,7 @@
  * // ... the gossip hub keeps `ledger` in sync with the other peers ...
  * console.log(vpn.stats().totals)
  * await vpn.stop()
+ * await host.stop()
  * ```
  */
 
