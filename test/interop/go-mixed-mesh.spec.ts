@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process'
 import { createNetnsLab } from '@edgevpn/testbed/lab'
 import { LabDaemon, labApiRequest, labHome, pingUntilUp, waitFor } from '@edgevpn/testbed/lab/tools'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dig } from '../e2e/lib/dig.js'
 import { e2eUnavailableReason } from '../e2e/lib/test-mesh.js'
 import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
@@ -38,7 +39,7 @@ describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our
       const kind = i < 2 ? 'go' : 'ours'
       const address = `10.1.0.${i + 1}`
       nodes.push({ kind, host, address })
-      const flags = ['--address', `${address}/24`, '--api', '--api-listen', '127.0.0.1:8080', '--dht=false', '--log-level', 'info']
+      const flags = ['--address', `${address}/24`, '--api', '--api-listen', '127.0.0.1:8080', '--dns', '127.0.0.1:53', '--dns-forwarder=false', '--dht=false', '--log-level', 'info']
       daemons.push(new LabDaemon(lab, host, {
         name: `${kind}-${i + 1}`,
         hostname: `${kind}-${i + 1}`,
@@ -75,6 +76,20 @@ describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our
       const got = await labApiRequest(lab, to.host, 'GET', `/api/ledger/interop/${key}`).catch(() => undefined)
       return got?.status === 200 && got.body.includes(`written-by-${writer}`) ? got.body : undefined
     }, 60_000)
-    expect(JSON.parse(body)).toBe(`written-by-${writer}`)
+    // both kinds answer with the stored JSON value encoded once more as a JSON string
+    expect(JSON.parse(JSON.parse(body))).toBe(`written-by-${writer}`)
+  })
+
+  it.for([['go', 'ours'], ['ours', 'go']] as const)('a DNS record posted through a %s node\'s API resolves on a %s node', { timeout: 90_000 }, async ([writer, reader]) => {
+    const from = nodes.find(node => node.kind === writer) as Node
+    const to = nodes.find(node => node.kind === reader) as Node
+    const address = writer === 'go' ? '10.1.0.71' : '10.1.0.72'
+    const posted = await labApiRequest(lab, from.host, 'POST', '/api/dns', JSON.stringify({ Regex: `${writer}\\.interop\\.`, Records: { A: address } }))
+    expect(posted.status).toBe(200)
+    const answers = await waitFor(`${writer}.interop. on the ${reader} node`, async () => {
+      const found = await dig(lab, to.host, `${writer}.interop.`)
+      return found.length > 0 ? found : undefined
+    }, 60_000)
+    expect(answers).toEqual([address])
   })
 })
