@@ -4,8 +4,9 @@
  * on one LAN, holding one token that Go generated, finding each other by mDNS only. Every ordered
  * pair pings over the VPN, and a ledger write through either kind's API is read through the other's.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { createNetnsLab } from '@edgevpn/testbed/lab'
@@ -27,13 +28,28 @@ interface Node { kind: 'go' | 'ours', host: LabHost, address: string }
 
 describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our daemons on one LAN', () => {
   let lab: NetnsLab
+  let token: string
+  let dir: string
   const nodes: Node[] = []
   const daemons: LabDaemon[] = []
+
+  /** A command of `kind`'s edgevpn (a node of its own) in `host`, on the mesh's token. */
+  function command (kind: 'go' | 'ours', host: LabHost, name: string, args: string[]): LabDaemon {
+    const flags = [...args, '--dht=false', '--log-level', 'info']
+    const daemon = new LabDaemon(lab, host, {
+      name,
+      env: { EDGEVPNTOKEN: token, HOME: labHome(host) },
+      ...(kind === 'go' ? { command: [GO_EDGEVPN, ...flags] } : { args: flags })
+    })
+    daemons.push(daemon)
+    return daemon
+  }
 
   beforeAll(async () => {
     console.log(`Go peer: ${readFileSync(join(GO_CACHE, 'BUILD-INFO'), 'utf8').trim()}`)
     // the token comes from Go, so ours must read Go's format
-    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    dir = mkdtempSync(join(tmpdir(), 'evt-go-'))
     lab = await createNetnsLab({ prefix: 'evtgo', hosts: 4, subnet: '10.254.95' })
     for (const [i, host] of lab.hosts.entries()) {
       const kind = i < 2 ? 'go' : 'ours'
@@ -54,6 +70,7 @@ describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our
   afterAll(async () => {
     await Promise.all(daemons.map(async daemon => { await daemon.stop() }))
     await lab?.destroy()
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   })
 
   it('every ordered pair pings over the VPN', async () => {
@@ -91,5 +108,49 @@ describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our
       return found.length > 0 ? found : undefined
     }, 60_000)
     expect(answers).toEqual([address])
+  })
+
+  it.for([['go', 'ours'], ['ours', 'go']] as const)('a file sent by a %s node arrives whole at a %s node', { timeout: 150_000 }, async ([sending, receiving]) => {
+    const content = randomBytes(3 * 1024 * 1024)
+    const source = join(dir, `from-${sending}.bin`)
+    const target = join(dir, `to-${receiving}.bin`)
+    writeFileSync(source, content)
+    const from = nodes.find(node => node.kind === sending) as Node
+    const to = nodes.find(node => node.kind === receiving) as Node
+    const name = `file-from-${sending}`
+    const sender = command(sending, from.host, `${sending}-file-send`, ['file-send', '--name', name, '--path', source])
+    const receiver = command(receiving, to.host, `${receiving}-file-receive`, ['file-receive', '--name', name, '--path', target])
+    try {
+      await waitFor(`${name} at the ${receiving} node`, async () => {
+        try {
+          const got = readFileSync(target)
+          return got.length === content.length ? got : undefined
+        } catch { return undefined }
+      }, 120_000, 500)
+      const digest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
+      await waitFor('the whole file', async () => digest(readFileSync(target)) === digest(content) ? true : undefined, 10_000)
+    } finally {
+      await Promise.all([sender.stop(), receiver.stop()])
+    }
+  })
+
+  it.for([['go', 'ours'], ['ours', 'go']] as const)('a service added by a %s node is reached through a %s node\'s service-connect', { timeout: 150_000 }, async ([exposing, connecting]) => {
+    const from = nodes.find(node => node.kind === exposing) as Node
+    const to = nodes.find(node => node.kind === connecting) as Node
+    const port = exposing === 'go' ? 7081 : 7082
+    const server = lab.spawn(from.host, process.execPath, ['-e', `require('node:http').createServer((q, s) => s.end('hello from ${exposing}')).listen(${port}, '127.0.0.1')`])
+    const name = `web-of-${exposing}`
+    const exposer = command(exposing, from.host, `${exposing}-service-add`, ['service-add', '--name', name, '--address', `127.0.0.1:${port}`])
+    const connector = command(connecting, to.host, `${connecting}-service-connect`, ['service-connect', '--name', name, '--address', `127.0.0.1:${port + 100}`])
+    try {
+      const page = await waitFor(`${name} through ${connecting}'s tunnel`, async () => {
+        const response = await labApiRequest(lab, to.host, 'GET', '/', undefined, `127.0.0.1:${port + 100}`).catch(() => undefined)
+        return response?.status === 200 ? response.body : undefined
+      }, 120_000, 1000)
+      expect(page).toBe(`hello from ${exposing}`)
+    } finally {
+      await Promise.all([exposer.stop(), connector.stop()])
+      server.kill()
+    }
   })
 })
