@@ -154,3 +154,46 @@ describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our
     }
   })
 })
+
+describe.skipIf(unavailableReason() !== undefined)('DHCP in a mesh of Go edgevpn and our daemons', () => {
+  let lab: NetnsLab
+  let dir: string
+  const daemons: LabDaemon[] = []
+
+  beforeAll(async () => {
+    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    dir = mkdtempSync(join(tmpdir(), 'evt-go-dhcp-'))
+    lab = await createNetnsLab({ prefix: 'evtgd', hosts: 4, subnet: '10.254.96' })
+    for (const [i, host] of lab.hosts.entries()) {
+      const kind = i % 2 === 0 ? 'go' : 'ours'
+      const flags = ['--dhcp', '--lease-dir', join(dir, `lease-${i + 1}`), '--api', '--api-listen', '127.0.0.1:8080', '--dht=false',
+        '--aliveness-healthcheck-interval', '5', '--ledger-announce-interval', '2', '--ledger-synchronization-interval', '2', '--log-level', 'info']
+      daemons.push(new LabDaemon(lab, host, {
+        name: `${kind}-${i + 1}`,
+        hostname: `${kind}-${i + 1}`,
+        env: { EDGEVPNTOKEN: token, HOME: labHome(host) },
+        ...(kind === 'go' ? { command: [GO_EDGEVPN, ...flags, '--natmap=false'] } : { args: flags })
+      }))
+    }
+  }, 60_000)
+
+  afterAll(async () => {
+    await Promise.all(daemons.map(async daemon => { await daemon.stop() }))
+    await lab?.destroy()
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('gives two Go and two of our nodes distinct addresses, and they ping each other', async () => {
+    const started = Date.now()
+    const machines = await waitFor('four machines with addresses in the ledger', async () => {
+      const response = await labApiRequest(lab, lab.hosts[1], 'GET', '/api/machines').catch(() => undefined)
+      const list = response?.status === 200 ? JSON.parse(response.body) as Array<{ Hostname: string, Address: string }> : []
+      return list.length === 4 && list.every(machine => machine.Address !== '') ? list : undefined
+    }, 150_000, 1000)
+    console.log(`DHCP: ${machines.map(m => `${m.Hostname}=${m.Address}`).sort().join(', ')} ${((Date.now() - started) / 1000).toFixed(1)} s after start`)
+    expect(new Set(machines.map(m => m.Address)).size).toBe(4)
+    const address = (name: string): string => machines.find(m => m.Hostname === name)?.Address ?? ''
+    await pingUntilUp(lab, lab.hosts[1], address('go-1'), 60_000)
+    await pingUntilUp(lab, lab.hosts[0], address('ours-4'), 60_000)
+  }, 240_000)
+})
