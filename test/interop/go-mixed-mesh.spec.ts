@@ -97,6 +97,29 @@ describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our
     expect(JSON.parse(JSON.parse(body))).toBe(`written-by-${writer}`)
   })
 
+  // dns is an owned bucket in both (the first signer of a name owns it); `interop` above is open
+  it.for([['go', 'ours'], ['ours', 'go']] as const)('a DNS name a %s node owns survives an overwrite through a %s node and goes with its owner\'s delete', { timeout: 150_000 }, async ([owner, other]) => {
+    const ownerNode = nodes.find(node => node.kind === owner) as Node
+    const forger = nodes.find(node => node.kind === other) as Node
+    const name = `owned-by-${owner}.interop.`
+    const regex = name.replaceAll('.', '\\.')
+    const answersEverywhere = async (expected: string[], where = nodes): Promise<void> => {
+      for (const node of where) await waitFor(`${name} → [${expected.join(', ')}] on ${node.kind} ${node.address}`, async () => JSON.stringify(await dig(lab, node.host, name)) === JSON.stringify(expected) ? true : undefined, 60_000)
+    }
+    expect((await labApiRequest(lab, ownerNode.host, 'POST', '/api/dns', JSON.stringify({ Regex: regex, Records: { A: '10.1.0.81' } }))).status).toBe(200)
+    await answersEverywhere(['10.1.0.81'])
+
+    // under enforce (both kinds' default) every other node refuses the overwrite; the forger's own
+    // API applies it to its own copy, in Go as in ours
+    await labApiRequest(lab, forger.host, 'POST', '/api/dns', JSON.stringify({ Regex: regex, Records: { A: '10.1.0.99' } }))
+    await new Promise(resolve => setTimeout(resolve, 8_000))
+    const others = nodes.filter(node => node !== forger)
+    for (const node of others) expect(await dig(lab, node.host, name), `${node.kind} ${node.address}`).toEqual(['10.1.0.81'])
+
+    expect((await labApiRequest(lab, ownerNode.host, 'DELETE', `/api/ledger/dns/${encodeURIComponent(regex)}`)).status).toBe(200)
+    await answersEverywhere([], others)
+  })
+
   it.for([['go', 'ours'], ['ours', 'go']] as const)('a DNS record posted through a %s node\'s API resolves on a %s node', { timeout: 90_000 }, async ([writer, reader]) => {
     const from = nodes.find(node => node.kind === writer) as Node
     const to = nodes.find(node => node.kind === reader) as Node
