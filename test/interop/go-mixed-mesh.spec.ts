@@ -24,7 +24,25 @@ function unavailableReason (): string | undefined {
   return e2eUnavailableReason()
 }
 
-interface Node { kind: 'go' | 'ours', host: LabHost, address: string }
+type Kind = 'go' | 'ours'
+interface Node { kind: Kind, host: LabHost, address: string }
+
+/** An `edgevpn` of `kind` in `host`: Go's binary or our checkout's, with the same flags and the token. */
+function edgevpnOf (lab: NetnsLab, host: LabHost, kind: Kind, init: { name: string, token: string, flags: string[], hostname?: string }): LabDaemon {
+  return new LabDaemon(lab, host, {
+    name: init.name,
+    hostname: init.hostname,
+    env: { EDGEVPNTOKEN: init.token, HOME: labHome(host) },
+    ...(kind === 'go' ? { command: [GO_EDGEVPN, ...init.flags] } : { args: init.flags })
+  })
+}
+
+/** Stops every daemon, removes the lab and the temporary folder. */
+async function tearDown (daemons: LabDaemon[], lab: NetnsLab | undefined, dir: string | undefined): Promise<void> {
+  await Promise.all(daemons.map(async daemon => { await daemon.stop() }))
+  await lab?.destroy()
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+}
 
 describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our daemons on one LAN', () => {
   let lab: NetnsLab
@@ -34,13 +52,8 @@ describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our
   const daemons: LabDaemon[] = []
 
   /** A command of `kind`'s edgevpn (a node of its own) in `host`, on the mesh's token. */
-  function command (kind: 'go' | 'ours', host: LabHost, name: string, args: string[]): LabDaemon {
-    const flags = [...args, '--dht=false', '--log-level', 'info']
-    const daemon = new LabDaemon(lab, host, {
-      name,
-      env: { EDGEVPNTOKEN: token, HOME: labHome(host) },
-      ...(kind === 'go' ? { command: [GO_EDGEVPN, ...flags] } : { args: flags })
-    })
+  function command (kind: Kind, host: LabHost, name: string, args: string[]): LabDaemon {
+    const daemon = edgevpnOf(lab, host, kind, { name, token, flags: [...args, '--dht=false', '--log-level', 'info'] })
     daemons.push(daemon)
     return daemon
   }
@@ -55,23 +68,13 @@ describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our
       const kind = i < 2 ? 'go' : 'ours'
       const address = `10.1.0.${i + 1}`
       nodes.push({ kind, host, address })
-      const flags = ['--address', `${address}/24`, '--api', '--api-listen', '127.0.0.1:8080', '--dns', '127.0.0.1:53', '--dns-forwarder=false', '--dht=false', '--log-level', 'info']
-      daemons.push(new LabDaemon(lab, host, {
-        name: `${kind}-${i + 1}`,
-        hostname: `${kind}-${i + 1}`,
-        env: { EDGEVPNTOKEN: token, HOME: labHome(host) },
-        ...(kind === 'go'
-          ? { command: [GO_EDGEVPN, ...flags, '--natmap=false', '--privkey-cache-dir', labHome(host)] }
-          : { args: flags })
-      }))
+      const flags = ['--address', `${address}/24`, '--api', '--api-listen', '127.0.0.1:8080', '--dns', '127.0.0.1:53', '--dns-forwarder=false',
+        '--dht=false', '--natmap=false', '--log-level', 'info']
+      daemons.push(edgevpnOf(lab, host, kind, { name: `${kind}-${i + 1}`, hostname: `${kind}-${i + 1}`, token, flags }))
     }
   }, 60_000)
 
-  afterAll(async () => {
-    await Promise.all(daemons.map(async daemon => { await daemon.stop() }))
-    await lab?.destroy()
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(async () => { await tearDown(daemons, lab, dir) })
 
   it('every ordered pair pings over the VPN', async () => {
     const started = Date.now()
@@ -189,22 +192,13 @@ describe.skipIf(unavailableReason() !== undefined)('DHCP in a mesh of Go edgevpn
     lab = await createNetnsLab({ prefix: 'evtgd', hosts: 4, subnet: '10.254.96' })
     for (const [i, host] of lab.hosts.entries()) {
       const kind = i % 2 === 0 ? 'go' : 'ours'
-      const flags = ['--dhcp', '--lease-dir', join(dir, `lease-${i + 1}`), '--api', '--api-listen', '127.0.0.1:8080', '--dht=false',
+      const flags = ['--dhcp', '--lease-dir', join(dir, `lease-${i + 1}`), '--api', '--api-listen', '127.0.0.1:8080', '--dht=false', '--natmap=false',
         '--aliveness-healthcheck-interval', '5', '--ledger-announce-interval', '2', '--ledger-synchronization-interval', '2', '--log-level', 'info']
-      daemons.push(new LabDaemon(lab, host, {
-        name: `${kind}-${i + 1}`,
-        hostname: `${kind}-${i + 1}`,
-        env: { EDGEVPNTOKEN: token, HOME: labHome(host) },
-        ...(kind === 'go' ? { command: [GO_EDGEVPN, ...flags, '--natmap=false'] } : { args: flags })
-      }))
+      daemons.push(edgevpnOf(lab, host, kind, { name: `${kind}-${i + 1}`, hostname: `${kind}-${i + 1}`, token, flags }))
     }
   }, 60_000)
 
-  afterAll(async () => {
-    await Promise.all(daemons.map(async daemon => { await daemon.stop() }))
-    await lab?.destroy()
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(async () => { await tearDown(daemons, lab, dir) })
 
   it('gives two Go and two of our nodes distinct addresses, and they ping each other', async () => {
     const started = Date.now()
@@ -225,10 +219,7 @@ describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our
   let lab: NetnsLab
   const daemons: LabDaemon[] = []
 
-  afterAll(async () => {
-    await Promise.all(daemons.map(async daemon => { await daemon.stop() }))
-    await lab?.destroy()
-  })
+  afterAll(async () => { await tearDown(daemons, lab, undefined) })
 
   // Ours as the bootstrap node: a Go node there serves no DHT queries on a private LAN (its DHT
   // stays a client until AutoNAT calls it public), so not even two Go nodes meet through it
@@ -240,24 +231,16 @@ describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our
     // a member on a known address; its peer ID comes from its API
     const bootstrapFlags = ['--address', '10.1.0.5/24', '--listen-maddrs', `/ip4/${bootstrapHost.address}/tcp/4001`, '--mdns=false',
       '--api', '--api-listen', '127.0.0.1:8080', '--log-level', 'info']
-    daemons.push(new LabDaemon(lab, bootstrapHost, {
-      name: 'ours-bootstrap',
-      env: { EDGEVPNTOKEN: token, HOME: labHome(bootstrapHost) },
-      args: bootstrapFlags
-    }))
+    daemons.push(edgevpnOf(lab, bootstrapHost, 'ours', { name: 'ours-bootstrap', token, flags: bootstrapFlags }))
     const bootstrapId = await waitFor('the bootstrap node\'s peer ID', async () => {
       const response = await labApiRequest(lab, bootstrapHost, 'GET', '/api/summary').catch(() => undefined)
       return response?.status === 200 ? (JSON.parse(response.body) as { NodeID?: string }).NodeID : undefined
     }, 30_000)
     const bootstrap = `/ip4/${bootstrapHost.address}/tcp/4001/p2p/${bootstrapId}`
-    const members = lab.hosts.slice(0, 4).map((host, i) => ({ host, kind: i < 2 ? 'go' : 'ours', address: `10.1.0.${i + 1}` }))
+    const members = lab.hosts.slice(0, 4).map((host, i) => ({ host, kind: (i < 2 ? 'go' : 'ours') as Kind, address: `10.1.0.${i + 1}` }))
     for (const [i, { host, kind, address }] of members.entries()) {
-      const flags = ['--address', `${address}/24`, '--mdns=false', '--discovery-bootstrap-peers', bootstrap, '--discovery-interval', '5', '--log-level', 'info']
-      daemons.push(new LabDaemon(lab, host, {
-        name: `${kind}-${i + 1}`,
-        env: { EDGEVPNTOKEN: token, HOME: labHome(host) },
-        ...(kind === 'go' ? { command: [GO_EDGEVPN, ...flags, '--natmap=false'] } : { args: flags })
-      }))
+      const flags = ['--address', `${address}/24`, '--mdns=false', '--natmap=false', '--discovery-bootstrap-peers', bootstrap, '--discovery-interval', '5', '--log-level', 'info']
+      daemons.push(edgevpnOf(lab, host, kind, { name: `${kind}-${i + 1}`, token, flags }))
     }
     const started = Date.now()
     for (const from of members) {
@@ -272,11 +255,7 @@ describe.skipIf(unavailableReason() !== undefined)('a Go edgevpn mesh upgraded t
   let dir: string
   const daemons: LabDaemon[] = []
 
-  afterAll(async () => {
-    await Promise.all(daemons.map(async daemon => { await daemon.stop() }))
-    await lab?.destroy()
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(async () => { await tearDown(daemons, lab, dir) })
 
   it('keeps every identity, address and ledger entry, and each node pings again within 10 s of its restart', { timeout: 300_000 }, async () => {
     const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
@@ -286,13 +265,8 @@ describe.skipIf(unavailableReason() !== undefined)('a Go edgevpn mesh upgraded t
     // process until QUIC's idle timeout (about 30 s), in an all-Go mesh too; TCP sees it close at once
     const flagsOf = (i: number): string[] => ['--address', `10.1.0.${i + 1}/24`, '--api', '--api-listen', '127.0.0.1:8080', '--dht=false',
       '--privkey-cache', '--privkey-cache-dir', join(dir, `node-${i + 1}`), '--log-level', 'info', '--listen-maddrs', `/ip4/${lab.hosts[i].address}/tcp/0`]
-    const start = (kind: 'go' | 'ours', i: number): LabDaemon => {
-      const host = lab.hosts[i]
-      const daemon = new LabDaemon(lab, host, {
-        name: `${kind}-${i + 1}`,
-        env: { EDGEVPNTOKEN: token, HOME: labHome(host) },
-        ...(kind === 'go' ? { command: [GO_EDGEVPN, ...flagsOf(i), '--natmap=false'] } : { args: flagsOf(i) })
-      })
+    const start = (kind: Kind, i: number): LabDaemon => {
+      const daemon = edgevpnOf(lab, lab.hosts[i], kind, { name: `${kind}-${i + 1}`, token, flags: [...flagsOf(i), '--natmap=false'] })
       daemons[i] = daemon
       return daemon
     }
