@@ -1,0 +1,112 @@
+/**
+ * The same API requests, good and bad, against Go edgevpn's `edgevpn api` and ours, each a lone node
+ * in its own namespace on one token: the status codes, the content types and the shape of every JSON
+ * body (keys and value types; exact values where they do not depend on the node) must match.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { createNetnsLab } from '@edgevpn/testbed/lab'
+import { LabDaemon, labHome, waitFor } from '@edgevpn/testbed/lab/tools'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { e2eUnavailableReason } from '../e2e/lib/test-mesh.js'
+import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
+
+const GO_EDGEVPN = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'edgevpn-test', 'go', 'edgevpn')
+
+function unavailableReason (): string | undefined {
+  if (!existsSync(GO_EDGEVPN)) return `Go edgevpn is not built (${GO_EDGEVPN}): scripts/build-go-edgevpn.sh builds it where Go is installed`
+  return e2eUnavailableReason()
+}
+
+interface Exchange { status: number, type: string, body: string }
+
+/** One request from inside the host's namespace, with its status, media type and body. */
+async function request (lab: NetnsLab, host: LabHost, method: string, path: string, body?: string): Promise<Exchange> {
+  const script = [
+    'const [url, method, body] = process.argv.slice(1)',
+    "const response = await fetch(url, { method, body: body === '' ? undefined : body, headers: body === '' ? {} : { 'content-type': 'application/json' } })",
+    "process.stdout.write(JSON.stringify({ status: response.status, type: (response.headers.get('content-type') ?? '').split(';')[0], body: await response.text() }))"
+  ].join('\n')
+  return JSON.parse(await lab.exec(host, process.execPath, ['--input-type=module', '-e', script, `http://127.0.0.1:8080${path}`, method, body ?? ''])) as Exchange
+}
+
+/** Keys and value types of a JSON body (arrays by their first element), or the text's kind. */
+function shape (text: string): unknown {
+  let value: unknown
+  try { value = JSON.parse(text) } catch { return text.trim() === '' ? 'empty' : 'text' }
+  const of = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.length === 0 ? [] : [of(v[0])]
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map(key => [key, of((v as Record<string, unknown>)[key])]))
+    return v === null ? 'null' : typeof v
+  }
+  return of(value)
+}
+
+/** The requests, in order (some change the state the later ones read); `exact` compares bodies too. */
+const REQUESTS: Array<{ method: string, path: string, body?: string, exact?: boolean, settle?: boolean }> = [
+  { method: 'GET', path: '/api/summary' },
+  { method: 'GET', path: '/api/ledger/nosuch', exact: true },
+  { method: 'GET', path: '/api/ledger/nosuch/key', exact: true },
+  { method: 'PUT', path: '/api/ledger/diff/key/value', settle: true },
+  { method: 'GET', path: '/api/ledger/diff/key', exact: true },
+  { method: 'GET', path: '/api/ledger/diff', exact: true },
+  { method: 'PUT', path: '/api/ledger/diff/json/%7B%22a%22:1%7D', settle: true },
+  { method: 'GET', path: '/api/ledger/diff/json', exact: true },
+  { method: 'DELETE', path: '/api/ledger/diff/key', settle: true },
+  { method: 'GET', path: '/api/ledger/diff', exact: true },
+  { method: 'POST', path: '/api/dns', body: JSON.stringify({ Regex: 'web\\.diff\\.', Records: { A: '10.1.0.9' } }), settle: true },
+  { method: 'GET', path: '/api/dns', exact: true },
+  { method: 'POST', path: '/api/dns', body: '{not json' },
+  { method: 'GET', path: '/api/machines' },
+  { method: 'GET', path: '/api/users' },
+  { method: 'GET', path: '/api/services', exact: true },
+  { method: 'GET', path: '/api/files', exact: true },
+  { method: 'GET', path: '/api/nodes' },
+  { method: 'GET', path: '/api/peerstore' },
+  { method: 'GET', path: '/api/blockchain' },
+  { method: 'DELETE', path: '/api/ledger/diff', settle: true },
+  { method: 'GET', path: '/api/ledger/diff', exact: true }
+]
+
+describe.skipIf(unavailableReason() !== undefined)('the HTTP API of Go edgevpn and ours, request by request', () => {
+  let lab: NetnsLab
+  const daemons: LabDaemon[] = []
+  const answers = new Map<string, Exchange[]>()
+
+  beforeAll(async () => {
+    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    lab = await createNetnsLab({ prefix: 'evtga', hosts: 2, subnet: '10.254.99' })
+    const flags = ['api', '--listen', '127.0.0.1:8080', '--mdns=false', '--dht=false', '--log-level', 'info']
+    for (const [i, kind] of (['go', 'ours'] as const).entries()) {
+      const host = lab.hosts[i]
+      daemons.push(new LabDaemon(lab, host, {
+        name: `${kind}-api`,
+        env: { EDGEVPNTOKEN: token, HOME: labHome(host) },
+        ...(kind === 'go' ? { command: [GO_EDGEVPN, ...flags] } : { args: flags })
+      }))
+      await waitFor(`${kind}'s API`, async () => (await request(lab, host, 'GET', '/api/summary').catch(() => undefined))?.status === 200 ? true : undefined, 30_000)
+      const exchanges: Exchange[] = []
+      for (const { method, path, body, settle } of REQUESTS) {
+        exchanges.push(await request(lab, host, method, path, body))
+        // writes reach the ledger through its announce loop, in both (Go's delete takes longest)
+        if (settle === true) await new Promise(resolve => setTimeout(resolve, method === 'DELETE' ? 12_000 : 3_000))
+      }
+      answers.set(kind, exchanges)
+    }
+  }, 240_000)
+
+  afterAll(async () => {
+    await Promise.all(daemons.map(async daemon => { await daemon.stop() }))
+    await lab?.destroy()
+  })
+
+  it.for(REQUESTS.map((r, index) => [index, `${r.method} ${r.path}${r.body === undefined ? '' : ` ${r.body}`}`] as const))('#%i %s', ([index]) => {
+    const go = answers.get('go')?.[index] as Exchange
+    const ours = answers.get('ours')?.[index] as Exchange
+    expect({ status: ours.status, type: ours.type }).toEqual({ status: go.status, type: go.type })
+    if (REQUESTS[index].exact === true) expect(ours.body.trim()).toBe(go.body.trim())
+    else expect(shape(ours.body)).toEqual(shape(go.body))
+  })
+})
