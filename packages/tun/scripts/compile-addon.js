@@ -1,7 +1,7 @@
 // Runs node-gyp on a copy of native/ (binding.gyp and src/): for this machine, or for another CPU
 // with a cross toolchain. Shared by the source build, the prebuilt addons and the install hook.
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { delimiter, dirname, join } from 'node:path'
 
@@ -14,6 +14,14 @@ export const PREBUILT_TARGETS = [
 ]
 
 export class CompileError extends Error {}
+
+/** Whether `addon` exists and is newer than binding.gyp and every source in `nativeDir`. */
+export function isUpToDate (addon, nativeDir) {
+  if (!existsSync(addon)) return false
+  const sourceDir = join(nativeDir, 'src')
+  const sources = [join(nativeDir, 'binding.gyp'), ...readdirSync(sourceDir).map((file) => join(sourceDir, file))]
+  return statSync(addon).mtimeMs > Math.max(...sources.map((file) => statSync(file).mtimeMs))
+}
 
 /**
  * node-gyp's entry point: the workspace's own (a devDependency), else the one npm runs install

@@ -146,10 +146,11 @@ export function platformTag (): string {
 export function loadBinding (): NativeBinding {
   if (binding !== undefined) return binding
   const require = createRequire(import.meta.url)
-  const tag = platformTag()
   const failures: string[] = []
-  for (const candidate of [COMPILED_ADDON, `${PREBUILDS}/${tag}/${ADDON_FILE}`]) {
-    const file = fileURLToPath(new URL(candidate, import.meta.url))
+  // the compiled addon first: reading the platform (a process report) is needed only without it
+  const candidates = [COMPILED_ADDON, () => `${PREBUILDS}/${platformTag()}/${ADDON_FILE}`]
+  for (const candidate of candidates) {
+    const file = fileURLToPath(new URL(typeof candidate === 'string' ? candidate : candidate(), import.meta.url))
     if (!existsSync(file)) continue
     try {
       binding = require(file) as NativeBinding
@@ -159,6 +160,7 @@ export function loadBinding (): NativeBinding {
       failures.push(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)
     }
   }
+  const tag = platformTag()
   const prebuilt = prebuiltTags()
   throw new TunError('ENOADDON', `the @edgevpn/tun native addon does not load: ${failures.length > 0 ? failures.join('; ') : 'none is compiled'}, ` +
     `and there is no prebuilt one for ${tag} (prebuilt: ${prebuilt.length > 0 ? prebuilt.join(', ') : 'none'}). ` +
