@@ -4,33 +4,12 @@
  * body (keys and value types; exact values where they do not depend on the node) must match.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { homedir } from 'node:os'
-import { join } from 'node:path'
 import { createNetnsLab } from '@edgevpn/testbed/lab'
-import { LabDaemon, labHome, waitFor } from '@edgevpn/testbed/lab/tools'
+import { LabDaemon, labApiRequest, labHome, waitFor } from '@edgevpn/testbed/lab/tools'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { e2eUnavailableReason } from '../e2e/lib/test-mesh.js'
-import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
-
-const GO_EDGEVPN = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'edgevpn-test', 'go', 'edgevpn')
-
-function unavailableReason (): string | undefined {
-  if (!existsSync(GO_EDGEVPN)) return `Go edgevpn is not built (${GO_EDGEVPN}): scripts/build-go-edgevpn.sh builds it where Go is installed`
-  return e2eUnavailableReason()
-}
-
-interface Exchange { status: number, type: string, body: string }
-
-/** One request from inside the host's namespace, with its status, media type and body. */
-async function request (lab: NetnsLab, host: LabHost, method: string, path: string, body?: string): Promise<Exchange> {
-  const script = [
-    'const [url, method, body] = process.argv.slice(1)',
-    "const response = await fetch(url, { method, body: body === '' ? undefined : body, headers: body === '' ? {} : { 'content-type': 'application/json' } })",
-    "process.stdout.write(JSON.stringify({ status: response.status, type: (response.headers.get('content-type') ?? '').split(';')[0], body: await response.text() }))"
-  ].join('\n')
-  return JSON.parse(await lab.exec(host, process.execPath, ['--input-type=module', '-e', script, `http://127.0.0.1:8080${path}`, method, body ?? ''])) as Exchange
-}
+import { GO_EDGEVPN, goPeerUnavailableReason } from './lib/go-peer.js'
+import type { NetnsLab } from '@edgevpn/testbed/lab'
+import type { ApiResponse } from '@edgevpn/testbed/lab/tools'
 
 /** Keys and value types of a JSON body (arrays by their first element), or the text's kind. */
 function shape (text: string): unknown {
@@ -70,10 +49,10 @@ const REQUESTS: Array<{ method: string, path: string, body?: string, exact?: boo
   { method: 'GET', path: '/api/ledger/diff', exact: true }
 ]
 
-describe.skipIf(unavailableReason() !== undefined)('the HTTP API of Go edgevpn and ours, request by request', () => {
+describe.skipIf(goPeerUnavailableReason() !== undefined)('the HTTP API of Go edgevpn and ours, request by request', () => {
   let lab: NetnsLab
   const daemons: LabDaemon[] = []
-  const answers = new Map<string, Exchange[]>()
+  const answers = new Map<string, ApiResponse[]>()
 
   beforeAll(async () => {
     const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
@@ -86,10 +65,10 @@ describe.skipIf(unavailableReason() !== undefined)('the HTTP API of Go edgevpn a
         env: { EDGEVPNTOKEN: token, HOME: labHome(host) },
         ...(kind === 'go' ? { command: [GO_EDGEVPN, ...flags] } : { args: flags })
       }))
-      await waitFor(`${kind}'s API`, async () => (await request(lab, host, 'GET', '/api/summary').catch(() => undefined))?.status === 200 ? true : undefined, 30_000)
-      const exchanges: Exchange[] = []
+      await waitFor(`${kind}'s API`, async () => (await labApiRequest(lab, host, 'GET', '/api/summary').catch(() => undefined))?.status === 200 ? true : undefined, 30_000)
+      const exchanges: ApiResponse[] = []
       for (const { method, path, body, settle } of REQUESTS) {
-        exchanges.push(await request(lab, host, method, path, body))
+        exchanges.push(await labApiRequest(lab, host, method, path, body))
         // writes reach the ledger through its announce loop, in both (Go's delete takes longest)
         if (settle === true) await new Promise(resolve => setTimeout(resolve, method === 'DELETE' ? 12_000 : 3_000))
       }
@@ -103,8 +82,8 @@ describe.skipIf(unavailableReason() !== undefined)('the HTTP API of Go edgevpn a
   })
 
   it.for(REQUESTS.map((r, index) => [index, `${r.method} ${r.path}${r.body === undefined ? '' : ` ${r.body}`}`] as const))('#%i %s', ([index]) => {
-    const go = answers.get('go')?.[index] as Exchange
-    const ours = answers.get('ours')?.[index] as Exchange
+    const go = answers.get('go')?.[index] as ApiResponse
+    const ours = answers.get('ours')?.[index] as ApiResponse
     expect({ status: ours.status, type: ours.type }).toEqual({ status: go.status, type: go.type })
     if (REQUESTS[index].exact === true) expect(ours.body.trim()).toBe(go.body.trim())
     else expect(shape(ours.body)).toEqual(shape(go.body))

@@ -5,24 +5,17 @@
  * pair pings over the VPN, and a ledger write through either kind's API is read through the other's.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { homedir, tmpdir } from 'node:os'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { createNetnsLab } from '@edgevpn/testbed/lab'
 import { LabDaemon, labApiRequest, labHome, pingUntilUp, waitFor } from '@edgevpn/testbed/lab/tools'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dig } from '../e2e/lib/dig.js'
-import { e2eUnavailableReason } from '../e2e/lib/test-mesh.js'
+import { GO_CACHE, GO_EDGEVPN, goPeerUnavailableReason } from './lib/go-peer.js'
 import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
-const GO_CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'edgevpn-test', 'go')
-const GO_EDGEVPN = join(GO_CACHE, 'edgevpn')
-
-function unavailableReason (): string | undefined {
-  if (!existsSync(GO_EDGEVPN)) return `Go edgevpn is not built (${GO_EDGEVPN}): scripts/build-go-edgevpn.sh builds it where Go is installed`
-  return e2eUnavailableReason()
-}
 
 type Kind = 'go' | 'ours'
 interface Node { kind: Kind, host: LabHost, address: string }
@@ -44,7 +37,7 @@ async function tearDown (daemons: LabDaemon[], lab: NetnsLab | undefined, dir: s
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
 }
 
-describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our daemons on one LAN', () => {
+describe.skipIf(goPeerUnavailableReason() !== undefined)('a mesh of Go edgevpn and our daemons on one LAN', () => {
   let lab: NetnsLab
   let token: string
   let dir: string
@@ -181,7 +174,7 @@ describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our
   })
 })
 
-describe.skipIf(unavailableReason() !== undefined)('DHCP in a mesh of Go edgevpn and our daemons', () => {
+describe.skipIf(goPeerUnavailableReason() !== undefined)('DHCP in a mesh of Go edgevpn and our daemons', () => {
   let lab: NetnsLab
   let dir: string
   const daemons: LabDaemon[] = []
@@ -215,7 +208,7 @@ describe.skipIf(unavailableReason() !== undefined)('DHCP in a mesh of Go edgevpn
   }, 240_000)
 })
 
-describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our daemons found through a private DHT bootstrap node', () => {
+describe.skipIf(goPeerUnavailableReason() !== undefined)('a mesh of Go edgevpn and our daemons found through a private DHT bootstrap node', () => {
   let lab: NetnsLab
   const daemons: LabDaemon[] = []
 
@@ -250,7 +243,7 @@ describe.skipIf(unavailableReason() !== undefined)('a mesh of Go edgevpn and our
   })
 })
 
-describe.skipIf(unavailableReason() !== undefined)('a Go edgevpn mesh upgraded to ours one node at a time', () => {
+describe.skipIf(goPeerUnavailableReason() !== undefined)('a Go edgevpn mesh upgraded to ours one node at a time', () => {
   let lab: NetnsLab
   let dir: string
   const daemons: LabDaemon[] = []

@@ -173,6 +173,8 @@ export async function pingUntilUp (lab: LabRuntime, from: LabHost, address: stri
 
 export interface ApiResponse {
   status: number
+  /** The media type of `content-type`, without parameters ('' when absent). */
+  type: string
   body: string
 }
 
@@ -184,7 +186,7 @@ export async function labApiRequest (lab: LabRuntime, host: LabHost, method: str
   const script = [
     'const [url, method, body] = process.argv.slice(1)',
     "const response = await fetch(url, { method, body: body === '' ? undefined : body, headers: { 'content-type': 'application/json' } })",
-    'process.stdout.write(JSON.stringify({ status: response.status, body: await response.text() }))'
+    "process.stdout.write(JSON.stringify({ status: response.status, type: (response.headers.get('content-type') ?? '').split(';')[0], body: await response.text() }))"
   ].join('\n')
   const out = await lab.exec(host, process.execPath, ['--input-type=module', '-e', script, `http://${apiAddress}${path}`, method, body ?? ''])
   return JSON.parse(out) as ApiResponse
