@@ -69,8 +69,10 @@ describe.skipIf(goPeerUnavailableReason() !== undefined)('the HTTP API of Go edg
       const exchanges: ApiResponse[] = []
       for (const { method, path, body, settle } of REQUESTS) {
         exchanges.push(await labApiRequest(lab, host, method, path, body))
-        // writes reach the ledger through its announce loop, in both (Go's delete takes longest)
-        if (settle === true) await new Promise(resolve => setTimeout(resolve, method === 'DELETE' ? 12_000 : 3_000))
+        // Writes reach the ledger through announce loops whose second tick comes 2.5 to 7.5 s on; Go's
+        // PUT loop, still running at a later DELETE, can write the key back, so each loop ends first
+        // (Go's delete takes longest).
+        if (settle === true) await new Promise(resolve => setTimeout(resolve, method === 'DELETE' ? 12_000 : 8_000))
       }
       answers.set(kind, exchanges)
     }

@@ -27,6 +27,24 @@ describe('AnnouncingLedgerWriter (Go Persist / AnnounceDelete*)', () => {
     await expect.poll(() => ledger.currentData().has('b')).toBe(false)
   })
 
+  it('lets a later request on a key end the loops of earlier ones (a DELETE stays deleted)', async () => {
+    const ledger = new Ledger()
+    writer = new AnnouncingLedgerWriter({ ledger, intervalMs: 1_000, timeoutMs: 60_000 })
+    writer.persist('b', 'k', 'first')
+    writer.persist('b', 'other', 'kept')
+    await expect.poll(() => ledger.getRaw('b', 'k')).toBe('"first"')
+    writer.announceDelete('b', 'k')
+    await expect.poll(() => ledger.getRaw('b', 'k')).toBe(undefined)
+    // the PUT's next tick (2.5 to 7.5 s on) would have written it back
+    await new Promise(resolve => setTimeout(resolve, 8_000))
+    expect(ledger.getRaw('b', 'k')).toBe(undefined)
+    expect(ledger.getRaw('b', 'other')).toBe('"kept"')
+    writer.announceDelete('b')
+    writer.persist('b', 'k', 'second')
+    await new Promise(resolve => setTimeout(resolve, 8_000))
+    expect([...ledger.currentData().get('b')?.keys() ?? []]).toEqual(['k'])
+  }, 30_000)
+
   it('stops every announcement on stop()', async () => {
     const ledger = new Ledger()
     writer = new AnnouncingLedgerWriter({ ledger, intervalMs: 1_000, timeoutMs: 60_000 })
