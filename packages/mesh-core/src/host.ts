@@ -16,6 +16,7 @@ import { mdnsService } from './discovery/mdns-service.js'
 import { createBlacklistGater } from './gater.js'
 import { HolePuncher, punchDialer } from './hole-punch.js'
 import { createLogger } from './logger.js'
+import { keepGossipStreams } from './gossip-streams.js'
 import { relayReservations } from './relay-reservations.js'
 import type { RelayReservations } from './relay-reservations.js'
 import type { MdnsServiceInit } from './discovery/mdns-service.js'
@@ -274,13 +275,21 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     connectionGater: relayGater(gater, init.relayServer?.allowReservation),
     connectionManager: { maxConnections },
     connectionMonitor: { abortConnectionOnPingFailure: init.abortConnectionOnPingFailure ?? false },
-    services
+    services,
+    start: false
+  })
+  // before the first connection, so that every gossip stream is kept
+  const stopKeepingGossipStreams = keepGossipStreams(libp2p.services.pubsub, {
+    getConnections: peer => libp2p.getConnections(peer),
+    logger: logger.child('pubsub')
   })
 
   const holePuncher = holePunch ? new HolePuncher({ libp2p, dialer: libp2p.services.punchDialer as PunchDialer }) : undefined
   try {
+    await libp2p.start()
     await holePuncher?.start()
   } catch (err) {
+    stopKeepingGossipStreams()
     await libp2p.stop()
     throw err
   }
@@ -291,6 +300,7 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     gater,
     holePuncher,
     stop: async () => {
+      stopKeepingGossipStreams()
       await holePuncher?.stop()
       await libp2p.stop()
     }

@@ -4,6 +4,7 @@
  * namespace (the API listens on the namespace's loopback, out of reach of the caller's). They work
  * with any lab topology ({@link createNetnsLab}, {@link createNatLab}).
  */
+import { request } from 'node:http'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -190,4 +191,31 @@ export async function labApiRequest (lab: LabRuntime, host: LabHost, method: str
   ].join('\n')
   const out = await lab.exec(host, process.execPath, ['--input-type=module', '-e', script, `http://${apiAddress}${path}`, method, body ?? ''])
   return JSON.parse(out) as ApiResponse
+}
+
+/**
+ * An HTTP request to a daemon's API on a unix socket (`--api-listen unix://…`), which the caller
+ * reaches whatever namespace the daemon runs in. Rejects on a transport error or after
+ * `timeoutMs`. One connection per request (`agent: false`): a keep-alive pool's idle sockets would
+ * count as the daemon's open fds.
+ */
+export async function unixApiRequest (socketPath: string, method: string, path: string, body?: string, timeoutMs: number = 10_000): Promise<ApiResponse> {
+  return await new Promise((resolve, reject) => {
+    const headers = body === undefined ? {} : { 'content-type': 'application/json' }
+    const req = request({ socketPath, path, method, headers, timeout: timeoutMs, agent: false }, response => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('end', () => {
+        resolve({
+          status: response.statusCode ?? 0,
+          type: (response.headers['content-type'] ?? '').split(';')[0],
+          body: Buffer.concat(chunks).toString('utf8')
+        })
+      })
+      response.on('error', reject)
+    })
+    req.on('timeout', () => { req.destroy(new Error(`${method} ${path} on ${socketPath}: no answer within ${timeoutMs / 1000} s`)) })
+    req.on('error', reject)
+    req.end(body)
+  })
 }

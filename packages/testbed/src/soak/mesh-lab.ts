@@ -6,11 +6,10 @@
  * this process reaches directly.
  */
 import { mkdirSync } from 'node:fs'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import { encodeToken, generateNetworkConfig } from '@edgevpn/mesh-core'
 import { createApiClient, UNIX_SOCKET_SCHEME } from '@edgevpn/api-client'
-import { LabDaemon } from '../lab/lab-tools.js'
+import { LabDaemon, unixApiRequest } from '../lab/lab-tools.js'
 import { createNetnsLab } from '../lab/netns-lab.js'
 import type { ApiClient } from '@edgevpn/api-client'
 import type { LabHost, NetnsLab } from '../lab/netns-lab.js'
@@ -163,25 +162,9 @@ function staticAddress (index: number): string {
   return `10.1.0.${index + 1}`
 }
 
-/**
- * A GET over a unix socket; rejects on a status other than 200 or after 10 s. One connection per
- * request (`agent: false`): the global agent's keep-alive pool grows with concurrent requests and
- * its idle sockets would count as the daemon's open fds, a step the soak reads as a leak.
- */
+/** A GET over a unix socket; rejects on a status other than 200 or after 10 s. */
 async function getText (socketPath: string, path: string): Promise<string> {
-  return await new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET', timeout: 10_000, agent: false }, response => {
-      const chunks: Buffer[] = []
-      response.on('data', (chunk: Buffer) => chunks.push(chunk))
-      response.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8')
-        if (response.statusCode === 200) resolve(body)
-        else reject(new Error(`GET ${path} on ${socketPath}: status ${response.statusCode}`))
-      })
-      response.on('error', reject)
-    })
-    req.on('timeout', () => { req.destroy(new Error(`GET ${path} on ${socketPath}: no answer within 10 s`)) })
-    req.on('error', reject)
-    req.end()
-  })
+  const response = await unixApiRequest(socketPath, 'GET', path)
+  if (response.status !== 200) throw new Error(`GET ${path} on ${socketPath}: status ${response.status}`)
+  return response.body
 }
