@@ -239,6 +239,12 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
       maxInboundDataLength: maxMessageSize,
       // gossip must flow through relays, like Go edgevpn's patched pubsub
       runOnLimitedConnection: true,
+      // Go edgevpn runs gossipsub without peer scoring and with peer exchange. js scoring's
+      // defaults would graylist a mesh that reaches us from one address (more than 10 peers
+      // behind one NAT, or through one relay) and punish Go routers for promises a rotation broke.
+      scoreParams: { IPColocationFactorWeight: 0, behaviourPenaltyWeight: 0 },
+      scoreThresholds: { acceptPXThreshold: 0 },
+      doPX: true,
       directPeers: bootstrapPeers.map(peer => ({ id: peer.id, addrs: peer.multiaddrs }))
     }),
     // the client only (see autoNatService)

@@ -140,6 +140,26 @@ describe('mesh hosts on loopback', () => {
     await waitUntil(() => received.includes('hello'), 'gossip message')
   })
 
+  it('scores no peer down for sharing an address, as Go runs gossipsub without scoring', async () => {
+    // js gossipsub's default scoring graylists every peer of more than 10 from one IP
+    // (15 → -125 < -80): a NAT'd site or a relay
+    const hub = await start()
+    const peers = await Promise.all(Array.from({ length: 15 }, async () => await start()))
+    hub.libp2p.services.pubsub.subscribe('evt-crowd')
+    const heard = new Set<string>()
+    hub.libp2p.services.pubsub.addEventListener('message', event => { heard.add(new TextDecoder().decode(event.detail.data)) })
+    for (const peer of peers) {
+      peer.libp2p.services.pubsub.subscribe('evt-crowd')
+      await peer.libp2p.dial(hub.libp2p.getMultiaddrs()[0])
+      await new Promise(resolve => setTimeout(resolve, 250)) // js-libp2p takes 5 connections a second per IP
+    }
+    await waitUntil(() => peers.every(peer => peer.libp2p.services.pubsub.getSubscribers('evt-crowd').some(id => id.equals(hub.peerId))), 'every peer to see the hub subscribed', 30_000)
+    await new Promise(resolve => setTimeout(resolve, 1_500)) // a heartbeat refreshes the scores
+    for (const peer of peers) expect(hub.libp2p.services.pubsub.getScore(peer.peerId.toString())).toBe(0)
+    for (const [i, peer] of peers.entries()) await peer.libp2p.services.pubsub.publish('evt-crowd', new TextEncoder().encode(`from ${i}`))
+    await waitUntil(() => heard.size === peers.length, 'a message from every peer', 15_000)
+  }, 60_000)
+
   it('talks QUIC when enabled', async () => {
     const a = await start({ quic: true, listen: ['/ip4/127.0.0.1/udp/0/quic-v1'] })
     const b = await start({ quic: true, listen: ['/ip4/127.0.0.1/udp/0/quic-v1'] })
