@@ -98,7 +98,11 @@ describe('DHT rendezvous discovery between processes', () => {
     const network = randomNetwork()
     const common = { role: 'node' as const, bootstrapPeers: [addrs[0]], dhtClientMode: true, discoveryInterval: 10_000 }
     startedAt = Date.now()
-    mesh = [1, 2, 3].map(n => new MeshProcess(`mesh-${n}`, { ...common, network }))
+    // the third enters the DHT through its discovery's entry points (the CLI's public-DHT default)
+    // rather than through the host's bootstrap peers
+    mesh = [1, 2, 3].map(n => new MeshProcess(`mesh-${n}`, n === 3
+      ? { ...common, bootstrapPeers: undefined, dhtEntryPoints: [addrs[0]], network }
+      : { ...common, network }))
     outsider = new MeshProcess('outsider', { ...common, network: randomNetwork() })
     processes.push(...mesh, outsider)
     meshIds = (await Promise.all(mesh.map(async node => await node.ready))).map(ready => ready.peerId)

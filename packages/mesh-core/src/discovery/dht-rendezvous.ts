@@ -3,13 +3,17 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { createLogger } from '../logger.js'
 import { dhtRendezvous, RecentValues } from '../otp.js'
-import { BackoffTicker } from './backoff-ticker.js'
+import { BackoffTicker, sleep } from './backoff-ticker.js'
 import { dialDiscovered } from './dial.js'
 import type { DiscoveryObserver } from './dial.js'
+import { parsePeerAddresses } from '../host.js'
 import type { MeshHost } from '../host.js'
 import type { Logger } from '../logger.js'
 import type { NetworkConfig } from '../network-config.js'
 import type { PeerInfo } from '@libp2p/interface'
+
+/** How long a round waits for its entry points before it advertises and searches anyway. */
+const ENTRY_WAIT_MS = 10_000
 
 /**
  * The DHT key of a rendezvous string: CIDv1, codec raw, sha2-256 of its UTF-8 bytes (go-libp2p's
@@ -21,6 +25,13 @@ export async function rendezvousCid (rendezvous: string): Promise<CID> {
 
 export interface DhtRendezvousInit {
   network: NetworkConfig
+  /**
+   * Where each round enters the DHT (multiaddrs with `/p2p/`), dialed first. The CLI passes
+   * `PUBLIC_DHT_BOOTSTRAP_PEERS` when no bootstrap peer is configured, as Go does.
+   *
+   * @default the host's bootstrap peers
+   */
+  entryPoints?: string[]
   /** Cap of the re-announce interval in ms (`--discovery-interval`). @default 720_000 */
   interval?: number
   /** Time limit of one provide in ms. @default 60_000 */
@@ -73,6 +84,7 @@ export function createDhtRendezvous (host: MeshHost, init: DhtRendezvousInit): D
   const findTimeout = init.findTimeout ?? 120_000
   const maxProviders = init.maxProviders ?? 100
   const dialTimeout = init.dialTimeout ?? 120_000
+  const entryPoints = init.entryPoints === undefined ? host.bootstrapPeers : parsePeerAddresses(init.entryPoints, 'DHT entry point')
   const recent = new RecentValues(2)
   // rounds are chained so that a manual round() never overlaps a ticker round
   let previousRound = Promise.resolve()
@@ -117,7 +129,10 @@ export function createDhtRendezvous (host: MeshHost, init: DhtRendezvousInit): D
   }
 
   const runRound = async (signal: AbortSignal): Promise<void> => {
-    await Promise.all(host.bootstrapPeers.map(async peer => { await dial(peer, 'bootstrap', signal) }))
+    // a firewalled or unresolvable entry point must not hold the rendezvous for a dial timeout;
+    // the dials go on meanwhile
+    const entered = Promise.all(entryPoints.map(async peer => { await dial(peer, 'bootstrap', signal) }))
+    await Promise.race([entered, sleep(ENTRY_WAIT_MS, signal)])
     const before = recent.list()
     recent.push(dhtRendezvous(init.network, now()))
     const current = recent.list()

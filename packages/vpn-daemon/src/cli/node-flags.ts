@@ -4,12 +4,12 @@
  */
 import { join } from 'node:path'
 import { parseOwnershipMode } from '@edgevpn/ledger'
-import { claimIdentity, createLogger, KeyCacheError, defaultKeyCacheDir, loadNetworkConfig, loadOrCreatePrivateKey, networkFingerprint, parseLogLevel, PRIVATE_KEY_FILE } from '@edgevpn/mesh-core'
+import { claimIdentity, createLogger, KeyCacheError, defaultKeyCacheDir, loadNetworkConfig, loadOrCreatePrivateKey, networkFingerprint, parseLogLevel, PRIVATE_KEY_FILE, PUBLIC_DHT_BOOTSTRAP_PEERS } from '@edgevpn/mesh-core'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { UsageError } from '@edgevpn/go-cli'
 import type { ParsedFlags } from '@edgevpn/go-cli'
 import type { EdgeNodeInit } from '../node/edge-node.js'
-import type { Logger, NetworkConfig } from '@edgevpn/mesh-core'
+import type { DiscoveryInit, Logger, NetworkConfig } from '@edgevpn/mesh-core'
 
 export function loggerFromFlags (flags: ParsedFlags): Logger {
   const text = flags.string('log-level')
@@ -69,7 +69,7 @@ export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger, opt
     network,
     privateKey,
     host,
-    discovery: { dht: flags.bool('dht') ? { interval: discoveryInterval * 1000 } : false },
+    discovery: { dht: flags.bool('dht') ? dhtFromFlags(flags, discoveryInterval) : false },
     ledger: {
       mode,
       // Go: 0 means four heartbeat intervals, so a live node never looks dead between beats.
@@ -147,5 +147,17 @@ function positiveSeconds (flags: ParsedFlags, name: string): number {
 function rejectUnsupported (flags: ParsedFlags): void {
   for (const name of ['peerguard', 'peergate']) {
     if (flags.bool(name)) throw new UsageError(`--${name}: trust zones are not supported by this edgevpn yet`)
+  }
+}
+
+/**
+ * The DHT discovery of `--dht`: with no `--discovery-bootstrap-peers` it enters the public IPFS
+ * DHT, as Go does, so that nodes in different networks meet with default flags.
+ */
+function dhtFromFlags (flags: ParsedFlags, discoveryIntervalS: number): Exclude<DiscoveryInit['dht'], false | undefined> {
+  const bootstrap = flags.strings('discovery-bootstrap-peers')
+  return {
+    interval: discoveryIntervalS * 1000,
+    ...(bootstrap.length === 0 ? { entryPoints: [...PUBLIC_DHT_BOOTSTRAP_PEERS] } : {})
   }
 }
