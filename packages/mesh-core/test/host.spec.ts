@@ -155,7 +155,8 @@ describe('mesh hosts on loopback', () => {
     }
     await waitUntil(() => peers.every(peer => peer.libp2p.services.pubsub.getSubscribers('evt-crowd').some(id => id.equals(hub.peerId))), 'every peer to see the hub subscribed', 30_000)
     await new Promise(resolve => setTimeout(resolve, 1_500)) // a heartbeat refreshes the scores
-    for (const peer of peers) expect(hub.libp2p.services.pubsub.getScore(peer.peerId.toString())).toBe(0)
+    const scores = hub.libp2p.services.pubsub as unknown as { getScore: (peer: string) => number }
+    for (const peer of peers) expect(scores.getScore(peer.peerId.toString())).toBe(0)
     for (const [i, peer] of peers.entries()) await peer.libp2p.services.pubsub.publish('evt-crowd', new TextEncoder().encode(`from ${i}`))
     await waitUntil(() => heard.size === peers.length, 'a message from every peer', 15_000)
   }, 60_000)
@@ -225,6 +226,17 @@ describe('mesh hosts on loopback', () => {
       table.stop()
     }
   })
+
+  it('finds a peer known only by its ID through the static relays', async () => {
+    // a relay that serves no DHT (as a Go relay on a private network): nothing else links the two
+    const relay = await start({ relayServer: {}, dhtClientMode: true })
+    const relayAddress = relay.libp2p.getMultiaddrs()[0].toString()
+    const hidden = await start({ listen: [], relayClient: { staticRelays: [relayAddress] } })
+    const seeker = await start({ relayClient: { staticRelays: [relayAddress] } })
+    await waitUntil(() => hidden.libp2p.getMultiaddrs().some(address => address.toString().includes('/p2p-circuit')), 'the hidden peer\'s reservation', 30_000)
+    const connection = await seeker.libp2p.dial(hidden.peerId)
+    expect(connection.remoteAddr.toString()).toBe(`${relayAddress}/p2p-circuit/p2p/${hidden.peerId.toString()}`)
+  }, 60_000)
 
   it('evicts the least recently seen disconnected peers beyond maxEntries', async () => {
     const host = await start()
