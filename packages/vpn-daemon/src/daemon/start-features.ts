@@ -62,7 +62,8 @@ export async function startApi (node: EdgeNode, options: ApiOptions, logger: Log
     node: nodeView(node, vpn),
     writer,
     dns: dnsRecords(node, writer),
-    metrics: vpn === undefined ? undefined : vpnMetrics(vpn),
+    // Go serves /api/metrics on every command; without a VPN (`edgevpn api`) the figures stay zero
+    metrics: vpnMetrics(vpn ?? (() => undefined)),
     prometheus: prometheusSources(node, vpn),
     logger: apiLogger
   })
