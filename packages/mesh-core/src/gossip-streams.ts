@@ -12,8 +12,9 @@
  * - Any reset of the stream by the remote (a muxer hiccup, a stream limit).
  *
  * go-libp2p-pubsub reopens a dead outbound stream while the peer stays connected; this does the
- * same, and also renews our stream at once when the peer opens a new inbound stream to us (its
- * router restarted), rather than waiting for the old router's reset.
+ * same, so after a Go rotation ours reaches the new router once the old one has reset our stream.
+ * (Renewing ours as soon as the peer opens a new inbound stream was tried: faster after a
+ * rotation, but it broke a Go node's file transfer in the mixed-mesh spec, so it is left out.)
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -22,10 +23,8 @@ import type { Logger } from './logger.js'
 /** The parts of `@libp2p/gossipsub` (17.x) this works on; some are private in its types. */
 interface GossipSubStreams {
   readonly peers: Map<string, PeerId>
-  readonly streamsInbound: Map<string, unknown>
   readonly streamsOutbound: Map<string, { rawStream: Stream, close: () => Promise<void> }>
   isStarted: () => boolean
-  createInboundStream: (peerId: PeerId, stream: Stream) => void
   createOutboundStream: (peerId: PeerId, connection: Connection) => Promise<void>
 }
 
@@ -33,13 +32,6 @@ export interface GossipStreamKeeperInit {
   /** The open connections to a peer (libp2p's `getConnections`). */
   getConnections: (peer: PeerId) => Connection[]
   logger?: Logger
-  /**
-   * An outbound stream younger than this is not renewed for a new inbound stream: the peer is
-   * then most likely answering our own renewal, and two js peers must not renew back and forth.
-   *
-   * @default 5000
-   */
-  renewQuietMs?: number
   /**
    * First wait before reopening a stream that closed under a live connection, in ms; it doubles
    * per failed attempt up to 30 s, and resets once a stream stays open.
@@ -50,6 +42,8 @@ export interface GossipStreamKeeperInit {
 }
 
 const MAX_REOPEN_DELAY_MS = 30_000
+/** Longest wait for another open of a stream to the same peer before opening one anyway. */
+const OPEN_WAIT_MS = 10_000
 
 /**
  * Installs the keeper on `pubsub` (wrapping two of its methods) and returns a function that stops
@@ -57,15 +51,13 @@ const MAX_REOPEN_DELAY_MS = 30_000
  */
 export function keepGossipStreams (pubsub: GossipSub, init: GossipStreamKeeperInit): () => void {
   const router = pubsub as unknown as GossipSubStreams
-  const renewQuietMs = init.renewQuietMs ?? 5_000
   const reopenDelayMs = init.reopenDelayMs ?? 1_000
-  const openedAt = new WeakMap<object, number>()
+  const watched = new WeakSet<object>()
   const delays = new Map<string, number>()
   const timers = new Map<string, ReturnType<typeof setTimeout>>()
   const inflight = new Map<string, Promise<void>>()
   let stopped = false
 
-  const originalInbound = router.createInboundStream.bind(router)
   const originalOutbound = router.createOutboundStream.bind(router)
 
   const connectionTo = (peer: PeerId): Connection | undefined =>
@@ -95,13 +87,13 @@ export function keepGossipStreams (pubsub: GossipSub, init: GossipStreamKeeperIn
       if (router.isStarted() && router.peers.has(id)) scheduleReopen(peer)
       return
     }
-    if (openedAt.has(stream)) return
-    openedAt.set(stream, Date.now())
+    if (watched.has(stream)) return
+    watched.add(stream)
     const healthy = setTimeout(() => { if (router.streamsOutbound.get(id) === stream) delays.delete(id) }, MAX_REOPEN_DELAY_MS)
     const onClose = (): void => {
       clearTimeout(healthy)
       if (router.streamsOutbound.get(id) === stream) router.streamsOutbound.delete(id)
-      // reopen unless the peer has gone or the stream was renewed
+      // reopen unless the peer has gone or another stream took its place
       if (router.isStarted() && router.peers.has(id) && !router.streamsOutbound.has(id)) scheduleReopen(peer)
     }
     // the remote may already have reset it (a router that took a newer stream of ours)
@@ -110,33 +102,24 @@ export function keepGossipStreams (pubsub: GossipSub, init: GossipStreamKeeperIn
   }
 
   // One open at a time per peer: two at once (gossipsub's own on a protocol change, ours on a
-  // renewal) leave the remote keeping one and resetting the other, maybe the one we kept.
+  // reopen) leave the remote keeping one and resetting the other, maybe the one we kept.
   router.createOutboundStream = async (peer, connection) => {
     const id = peer.toString()
-    for (let running = inflight.get(id); running !== undefined; running = inflight.get(id)) await running
+    // an open that hangs (a connection dying under it) must not hold every later one
+    const waitUntil = Date.now() + OPEN_WAIT_MS
+    for (let running = inflight.get(id); running !== undefined && Date.now() < waitUntil; running = inflight.get(id)) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([running, new Promise(resolve => { timer = setTimeout(resolve, waitUntil - Date.now()) })])
+      clearTimeout(timer)
+    }
     if (router.streamsOutbound.has(id)) return
     const attempt = openOutbound(peer, connection)
     inflight.set(id, attempt)
     try {
       await attempt
     } finally {
-      inflight.delete(id)
+      if (inflight.get(id) === attempt) inflight.delete(id)
     }
-  }
-
-  router.createInboundStream = (peer, stream) => {
-    const id = peer.toString()
-    const replacing = router.streamsInbound.has(id)
-    originalInbound(peer, stream)
-    if (!replacing || !router.isStarted() || !router.peers.has(id)) return
-    const outbound = router.streamsOutbound.get(id)
-    const connection = connectionTo(peer)
-    if (connection === undefined || (outbound !== undefined && Date.now() - (openedAt.get(outbound) ?? 0) < renewQuietMs)) return
-    // the peer's router restarted: ours still talks to the old one
-    init.logger?.debug('peer opened a new gossip stream; renewing ours', { peer: id })
-    router.streamsOutbound.delete(id)
-    void outbound?.close()
-    void router.createOutboundStream(peer, connection)
   }
 
   return () => {
