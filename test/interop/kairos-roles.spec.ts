@@ -11,19 +11,18 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { homedir, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createNetnsLab } from '@edgevpn/testbed/lab'
 import { parseEnvironmentFile, parseUnit } from '@edgevpn/testbed/lab/systemd'
 import { EDGEVPN_CLI, LabDaemon, waitFor } from '@edgevpn/testbed/lab/tools'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GO_EDGEVPN, goPeerUnavailableReason } from './lib/go-peer.js'
+import { GO_EDGEVPN, goPeerUnavailableReason, KAIROS_HARNESS } from './lib/go-peer.js'
 import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
-const HARNESS = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'edgevpn-test', 'kairos', 'evtharness')
 
 function harnessUnavailableReason (): string | undefined {
-  if (!existsSync(HARNESS)) return `the Kairos role harness is not built (${HARNESS}): scripts/build-kairos-harness.sh builds it where Go and the provider-kairos v2.16.4 source are available`
+  if (!existsSync(KAIROS_HARNESS)) return `the Kairos role harness is not built (${KAIROS_HARNESS}): scripts/build-kairos-harness.sh builds it where Go and the provider-kairos v2.16.4 source are available`
   return goPeerUnavailableReason()
 }
 
@@ -71,9 +70,9 @@ class KairosMesh {
       name: `${this.name}-agent-${i + 1}`,
       env: { GOLOG_LOG_LEVEL: 'info' },
       // the harness's events go to stdout, the lines read here; its log to a file
-      command: ['sh', '-c', `exec "$0" "$@" 1>&2 2>>${join(this.logDir, `${this.name}-agent-${i + 1}.log`)}`, HARNESS, 'roles', '--api', `unix://${this.sockets[i]}`, '--uuid', `${this.name}-node-${i + 1}`, '--min-nodes', '3'],
+      command: ['sh', '-c', `exec "$0" "$@" 1>&2 2>>${join(this.logDir, `${this.name}-agent-${i + 1}.log`)}`, KAIROS_HARNESS, 'roles', '--api', `unix://${this.sockets[i]}`, '--uuid', `${this.name}-node-${i + 1}`, '--min-nodes', '3'],
       onLine: line => {
-        if (line.startsWith('{"event"') || line.includes('"event":')) this.events.push(JSON.parse(line) as RoleEvent)
+        if (line.includes('"event":')) this.events.push(JSON.parse(line) as RoleEvent)
       }
     })
   }
@@ -92,7 +91,7 @@ function setUpNode (root: string, socket: string, token: string): { exec: string
   for (const folder of ['etc/systemd/system', 'etc/systemd/system.conf.d', 'run', 'bin', 'lease']) mkdirSync(join(root, folder), { recursive: true })
   writeFileSync(join(root, 'bin', 'systemctl'), '#!/bin/sh\nexit 0\n', { mode: 0o755 })
   const run = spawnSync('unshare', ['--mount', 'sh', '-c', 'mount -t tmpfs evtk /etc/systemd && exec "$@"', 'sh',
-    HARNESS, 'setup-vpn', '--root', root, '--api', `unix://${socket}`, '--token', token, '--env', `DHCPLEASEDIR=${join(root, 'lease')}`], {
+    KAIROS_HARNESS, 'setup-vpn', '--root', root, '--api', `unix://${socket}`, '--token', token, '--env', `DHCPLEASEDIR=${join(root, 'lease')}`], {
     encoding: 'utf8', env: { PATH: `${join(root, 'bin')}:${process.env.PATH ?? ''}` }
   })
   if (run.status !== 0) throw new Error(`provider-kairos SetupVPN failed: ${run.stderr}`)
@@ -117,7 +116,7 @@ describe.skipIf(harnessUnavailableReason() !== undefined)('provider-kairos role 
   const meshes = [new KairosMesh('o', ['ours', 'ours', 'ours']), new KairosMesh('m', ['go', 'ours', 'ours']), new KairosMesh('g', ['go', 'go', 'go'])]
 
   beforeAll(async () => {
-    console.log(`Kairos harness: ${readFileSync(join(HARNESS, '..', 'BUILD-INFO'), 'utf8').trim()}`)
+    console.log(`Kairos harness: ${readFileSync(join(KAIROS_HARNESS, '..', 'BUILD-INFO'), 'utf8').trim()}`)
     dir = mkdtempSync(join(tmpdir(), 'evt-kairos-'))
     const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
     await Promise.all(meshes.map(async (mesh, i) => { await mesh.start(dir, token, `10.254.8${i}`) }))
@@ -151,7 +150,7 @@ describe.skipIf(harnessUnavailableReason() !== undefined)('provider-kairos role 
 
   it.for(meshes.map(mesh => [mesh.kinds.join(' + '), mesh] as const))('%s: role list and get-kubeconfig answer alike on every node', { timeout: 90_000 }, async ([, mesh]) => {
     const master = mesh.events.find(e => e.event === 'master') as RoleEvent
-    const roleList = (socket: string): string => execFileSync(HARNESS, ['role-list', '--api', `unix://${socket}`], { encoding: 'utf8' })
+    const roleList = (socket: string): string => execFileSync(KAIROS_HARNESS, ['role-list', '--api', `unix://${socket}`], { encoding: 'utf8' })
     // every node's ledger copy catches up with the last role and IP writes
     const complete = (table: string): boolean => {
       const rows = rolesOf(table)
@@ -169,7 +168,7 @@ describe.skipIf(harnessUnavailableReason() !== undefined)('provider-kairos role 
       expect(rows).toEqual(rolesOf(tables[0]))
     }
     for (const socket of mesh.sockets) {
-      expect(execFileSync(HARNESS, ['get-kubeconfig', '--api', `unix://${socket}`], { encoding: 'utf8' })).toContain(`server: https://${master.ip}:6443`)
+      expect(execFileSync(KAIROS_HARNESS, ['get-kubeconfig', '--api', `unix://${socket}`], { encoding: 'utf8' })).toContain(`server: https://${master.ip}:6443`)
     }
   })
 })

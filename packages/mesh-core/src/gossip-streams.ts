@@ -12,9 +12,10 @@
  * - Any reset of the stream by the remote (a muxer hiccup, a stream limit).
  *
  * go-libp2p-pubsub reopens a dead outbound stream while the peer stays connected; this does the
- * same, so after a Go rotation ours reaches the new router once the old one has reset our stream.
- * (Renewing ours as soon as the peer opens a new inbound stream was tried: faster after a
- * rotation, but it broke a Go node's file transfer in the mixed-mesh spec, so it is left out.)
+ * same. After a Go rotation that happens only once the old router resets our stream, which can
+ * take most of an OTP period (docs/compatibility.md). Renewing ours as soon as the peer opens a
+ * new inbound stream closed that gap, but broke a Go node's file transfer in the mixed-mesh spec,
+ * so it is left out.
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -23,7 +24,7 @@ import type { Logger } from './logger.js'
 /** The parts of `@libp2p/gossipsub` (17.x) this works on; some are private in its types. */
 interface GossipSubStreams {
   readonly peers: Map<string, PeerId>
-  readonly streamsOutbound: Map<string, { rawStream: Stream, close: () => Promise<void> }>
+  readonly streamsOutbound: Map<string, { rawStream: Stream }>
   isStarted: () => boolean
   createOutboundStream: (peerId: PeerId, connection: Connection) => Promise<void>
 }
@@ -46,8 +47,8 @@ const MAX_REOPEN_DELAY_MS = 30_000
 const OPEN_WAIT_MS = 10_000
 
 /**
- * Installs the keeper on `pubsub` (wrapping two of its methods) and returns a function that stops
- * pending reopens.
+ * Installs the keeper on `pubsub` (wrapping its `createOutboundStream`) and returns a function that
+ * stops pending reopens.
  */
 export function keepGossipStreams (pubsub: GossipSub, init: GossipStreamKeeperInit): () => void {
   const router = pubsub as unknown as GossipSubStreams
