@@ -69,6 +69,20 @@ describe('edgevpn errors', () => {
     expect(stderr).not.toMatch(/\bat .*\.js:\d+/) // no stack trace
   })
 
+  it.each([
+    [['--interface', 'a/b'], '--interface: interface name "a/b" must not'],
+    [['--interface', 'this-name-is-way-too-long'], 'must be 1 to 15 bytes'],
+    [['--address', '300.1.0.1/24'], '--address "300.1.0.1/24" is not an IP address'],
+    [['--mtu', '1500', '--packet-mtu', '1400'], '--packet-mtu 1400 is below --mtu 1500']
+  ])('the VPN daemon with %j fails before it joins the mesh', async (args, message) => {
+    const token = (await edgevpn(['-g', '-b'])).stdout
+    const { code, stdout, stderr } = await edgevpn(['--token', token, ...args])
+    expect(code).toBe(1)
+    expect(stdout).toBe('')
+    expect(stderr).toContain(message)
+    expect(stderr.trim().split('\n')).toHaveLength(1) // no "node started" line: nothing joined the mesh
+  })
+
   it('rejects a token whose OTP interval is 0', async () => {
     const config = parseNetworkConfigYaml((await edgevpn(['-g'])).stdout)
     config.otp.crypto.interval = 0n

@@ -1,4 +1,4 @@
-import { parseCidr, TunError } from '@edgevpn/tun'
+import { checkInterfaceName, parseCidr, TunError } from '@edgevpn/tun'
 import { canonicalIpText, ipFamily } from '@edgevpn/go-compat'
 import { parseStaticPeerTable } from './static-peer-table.js'
 import { VpnConfigError } from './vpn-config-error.js'
@@ -139,7 +139,7 @@ export function resolveVpnInit (init: VpnServiceInit = {}): ResolvedVpnInit {
   if (wireProtocol !== 'auto' && wireProtocol !== 'go') throw new VpnConfigError(`wire protocol must be "auto" or "go", got "${String(wireProtocol)}"`)
 
   return {
-    interfaceName: init.interfaceName ?? 'edgevpn0',
+    interfaceName: interfaceName(init.interfaceName ?? 'edgevpn0'),
     cidrs: cidrs.map(cidr => cidr.cidr),
     addresses: cidrs.map(cidr => cidr.ip),
     ipv4Cidr: cidrs.find(cidr => cidr.family === 4)?.cidr,
@@ -179,6 +179,15 @@ function interfaceCidr (option: string, cidr: string, only?: 4 | 6): InterfaceCi
     return { cidr, ip: canonicalIpText(parsed.address) as string, family }
   } catch (err) {
     if (err instanceof TunError) throw new VpnConfigError(`--${option}: ${err.message}`)
+    throw err
+  }
+}
+
+function interfaceName (name: string): string {
+  try {
+    return checkInterfaceName(name)
+  } catch (err) {
+    if (err instanceof TunError) throw new VpnConfigError(`--interface: ${err.message}`)
     throw err
   }
 }

@@ -4,6 +4,7 @@
  * are imported when asked for.
  */
 import { dhcpLeaseFileName, encodeToken, generateNetworkConfig, networkConfigToYaml } from '@edgevpn/mesh-core'
+import { resolveVpnInit } from '@edgevpn/vpn'
 import { startApi, startDns, startEgress, startVpn } from '../daemon/start-features.js'
 import { egressFlags, egressInitFromFlags } from './egress-flags.js'
 import { apiOptionsFromFlags, vpnInitFromFlags } from './feature-flags.js'
@@ -25,6 +26,8 @@ export const rootCommand: Command = {
   run: async (context) => {
     const { flags } = context
     if (flags.bool('g')) return printNewConfig(context)
+    // Bad VPN flags end the command before the node joins the mesh (a DHCP address is checked later).
+    resolveVpnInit(vpnInitFromFlags(flags, flags.string('address')))
     return await runNode(context, { alive: true, instance: `vpn-${flags.string('interface')}` }, async (node, logger) => {
       const stops: Stop[] = []
       let vpn: VpnService | undefined
