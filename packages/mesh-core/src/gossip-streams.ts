@@ -12,10 +12,10 @@
  * - Any reset of the stream by the remote (a muxer hiccup, a stream limit).
  *
  * go-libp2p-pubsub reopens a dead outbound stream while the peer stays connected; this does the
- * same. After a Go rotation that happens only once the old router resets our stream, which can
- * take most of an OTP period (docs/compatibility.md). Renewing ours as soon as the peer opens a
- * new inbound stream closed that gap, but broke a Go node's file transfer in the mixed-mesh spec,
- * so it is left out.
+ * same. It also renews ours when the peer opens a new inbound stream to us while ours is settled:
+ * the peer's router restarted (a Go rotation), and waiting for the old router to reset our stream
+ * kept a new Go node from hearing our subscription, so its ledger entries never reached us until
+ * then (a Go file-receive started across a rotation was refused by our file-send for it).
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -24,8 +24,9 @@ import type { Logger } from './logger.js'
 /** The parts of `@libp2p/gossipsub` (17.x) this works on; some are private in its types. */
 interface GossipSubStreams {
   readonly peers: Map<string, PeerId>
-  readonly streamsOutbound: Map<string, { rawStream: Stream }>
+  readonly streamsOutbound: Map<string, { rawStream: Stream, close: () => Promise<void> }>
   isStarted: () => boolean
+  createInboundStream: (peerId: PeerId, stream: Stream) => void
   createOutboundStream: (peerId: PeerId, connection: Connection) => Promise<void>
 }
 
@@ -33,6 +34,14 @@ export interface GossipStreamKeeperInit {
   /** The open connections to a peer (libp2p's `getConnections`). */
   getConnections: (peer: PeerId) => Connection[]
   logger?: Logger
+  /**
+   * An outbound stream younger than this is not renewed for a new inbound stream: at connection
+   * time both sides open theirs at once, and a js peer answers our renewal with a new stream of its
+   * own, so the two must not renew back and forth.
+   *
+   * @default 5000
+   */
+  renewQuietMs?: number
   /**
    * First wait before reopening a stream that closed under a live connection, in ms; it doubles
    * per failed attempt up to 30 s, and resets once a stream stays open.
@@ -47,18 +56,20 @@ const MAX_REOPEN_DELAY_MS = 30_000
 const OPEN_WAIT_MS = 10_000
 
 /**
- * Installs the keeper on `pubsub` (wrapping its `createOutboundStream`) and returns a function that
- * stops pending reopens.
+ * Installs the keeper on `pubsub` (wrapping its `createInboundStream` and `createOutboundStream`)
+ * and returns a function that stops pending reopens.
  */
 export function keepGossipStreams (pubsub: GossipSub, init: GossipStreamKeeperInit): () => void {
   const router = pubsub as unknown as GossipSubStreams
   const reopenDelayMs = init.reopenDelayMs ?? 1_000
-  const watched = new WeakSet<object>()
+  const renewQuietMs = init.renewQuietMs ?? 5_000
+  const openedAt = new WeakMap<object, number>()
   const delays = new Map<string, number>()
   const timers = new Map<string, ReturnType<typeof setTimeout>>()
   const inflight = new Map<string, Promise<void>>()
   let stopped = false
 
+  const originalInbound = router.createInboundStream.bind(router)
   const originalOutbound = router.createOutboundStream.bind(router)
 
   const connectionTo = (peer: PeerId): Connection | undefined =>
@@ -88,8 +99,8 @@ export function keepGossipStreams (pubsub: GossipSub, init: GossipStreamKeeperIn
       if (router.isStarted() && router.peers.has(id)) scheduleReopen(peer)
       return
     }
-    if (watched.has(stream)) return
-    watched.add(stream)
+    if (openedAt.has(stream)) return
+    openedAt.set(stream, Date.now())
     const healthy = setTimeout(() => { if (router.streamsOutbound.get(id) === stream) delays.delete(id) }, MAX_REOPEN_DELAY_MS)
     const onClose = (): void => {
       clearTimeout(healthy)
@@ -121,6 +132,20 @@ export function keepGossipStreams (pubsub: GossipSub, init: GossipStreamKeeperIn
     } finally {
       if (inflight.get(id) === attempt) inflight.delete(id)
     }
+  }
+
+  router.createInboundStream = (peer, stream) => {
+    originalInbound(peer, stream)
+    const id = peer.toString()
+    const outbound = router.streamsOutbound.get(id)
+    if (outbound === undefined || !router.isStarted() || !router.peers.has(id)) return
+    if (Date.now() - (openedAt.get(outbound) ?? Date.now()) < renewQuietMs) return
+    const connection = connectionTo(peer)
+    if (connection === undefined) return
+    init.logger?.debug('peer opened a new gossip stream; renewing ours', { peer: id })
+    router.streamsOutbound.delete(id)
+    void outbound.close()
+    void router.createOutboundStream(peer, connection)
   }
 
   return () => {

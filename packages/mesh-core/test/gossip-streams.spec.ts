@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMeshHost } from '@edgevpn/mesh-core'
 import type { MeshHost } from '@edgevpn/mesh-core'
-import type { Stream } from '@libp2p/interface'
+import type { PeerId, Stream } from '@libp2p/interface'
 
 /** The gossipsub internals the test pokes at, the way a remote's router restart would. */
 interface Router {
   streamsInbound: Map<string, { rawStream: Stream }>
-  streamsOutbound: Map<string, { rawStream: Stream }>
+  streamsOutbound: Map<string, { rawStream: Stream, close: () => Promise<void> }>
+  createOutboundStream: (peer: PeerId, connection: unknown) => Promise<void>
 }
 const routerOf = (host: MeshHost): Router => host.libp2p.services.pubsub as unknown as Router
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -53,5 +54,28 @@ describe('gossip streams under a live connection', () => {
     }, 'a new outbound stream from a')
     expect(a.libp2p.getConnections(b.peerId)).toHaveLength(1)
     await sendAtoB('after the reset')
+  }, 30_000)
+
+  // Go builds a new router at every OTP rotation, which opens a new stream to us
+  it('renews its outbound stream when the peer opens a new one (its router restarted), once', async () => {
+    const { a, b, sendAtoB } = await pair()
+    await sleep(2_500) // older than the renewal quiet time
+    const aId = a.peerId.toString()
+    const aOut = routerOf(a).streamsOutbound.get(b.peerId.toString())
+    const bOut = routerOf(b).streamsOutbound.get(aId)
+    routerOf(b).streamsOutbound.delete(aId)
+    await routerOf(b).createOutboundStream(a.peerId, b.libp2p.getConnections(a.peerId)[0])
+    const bRenewed = routerOf(b).streamsOutbound.get(aId)
+    expect(bRenewed).not.toBe(bOut)
+    await waitUntil(() => {
+      const now = routerOf(a).streamsOutbound.get(b.peerId.toString())
+      return now !== undefined && now !== aOut
+    }, 'a to renew its stream')
+    const aRenewed = routerOf(a).streamsOutbound.get(b.peerId.toString())
+    // b's stream was new when a's renewal reached it: nobody renews again
+    await sleep(6_000)
+    expect(routerOf(a).streamsOutbound.get(b.peerId.toString())).toBe(aRenewed)
+    expect(routerOf(b).streamsOutbound.get(aId)).toBe(bRenewed)
+    await sendAtoB('after the renewal')
   }, 30_000)
 })

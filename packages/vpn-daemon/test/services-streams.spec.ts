@@ -141,7 +141,7 @@ describe('service tunnels between two hosts', () => {
   it('resets streams from a peer without a users entry', async () => {
     const echo = await tcpServer(socket => socket.pipe(socket))
     later(async () => { echo.server.close() })
-    const exposed = await exposeService(provider.components, { name: 'echo', address: `127.0.0.1:${echo.port}` })
+    const exposed = await exposeService(provider.components, { name: 'echo', address: `127.0.0.1:${echo.port}`, userWaitMs: 300 })
     later(exposed.stop)
 
     const refused = await client.host.libp2p.dialProtocol(provider.host.peerId, SERVICE_PROTOCOL)
@@ -249,7 +249,7 @@ describe('file transfer between two hosts', () => {
     const content = randomBytes(3 * 1024 * 1024 + 17)
     const source = join(dir, 'source.bin')
     await writeFile(source, content)
-    const shared: RunningService = await shareFile(sender.components, { name: 'doc', path: source })
+    const shared: RunningService = await shareFile(sender.components, { name: 'doc', path: source, userWaitMs: 300 })
     try {
       const refused = await receiver.host.libp2p.dialProtocol(sender.host.peerId, FILE_PROTOCOL)
       await expect(readStream(refused)).rejects.toThrow()
@@ -263,6 +263,25 @@ describe('file transfer between two hosts', () => {
     } finally {
       await shared.stop()
       await sender.ledger.delete(BUCKETS.users, receiver.id)
+    }
+  })
+
+  it('serves a receiver whose users entry arrives while its stream waits, as a Go receiver that found the file first', async () => {
+    const content = randomBytes(256 * 1024)
+    const source = join(dir, 'early.bin')
+    await writeFile(source, content)
+    const shared = await shareFile(sender.components, { name: 'early', path: source })
+    try {
+      // Go's receiver reads whatever the stream gives once and stops: a reset leaves it an empty file
+      const stream = await receiver.host.libp2p.dialProtocol(sender.host.peerId, FILE_PROTOCOL)
+      const read = readStream(stream)
+      await new Promise(resolve => setTimeout(resolve, 1_000)) // a sync round later
+      await sender.ledger.put(BUCKETS.users, receiver.id, userValue(receiver.id))
+      expect(sha256(await read)).toBe(sha256(content))
+    } finally {
+      await shared.stop()
+      await sender.ledger.delete(BUCKETS.users, receiver.id)
+      await rm(source)
     }
   })
 

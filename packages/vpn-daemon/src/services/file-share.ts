@@ -16,12 +16,12 @@ import { announceProvider, findProvider } from './providers.js'
 import { StreamSocket } from '../net/stream-socket.js'
 import { TaskGroup } from './task-group.js'
 import { announceUser, usersOnly } from './users.js'
-import type { RunningService, ServiceComponents } from './service-types.js'
+import type { RunningService, ServiceComponents, UsersGateOptions } from './service-types.js'
 import type { PeerId, Stream } from '@libp2p/interface'
 
 export const FILE_PROTOCOL = '/edgevpn/file/0.1'
 
-export interface ShareFileInit {
+export interface ShareFileInit extends UsersGateOptions {
   /** The file's name: its key in the `files` bucket. */
   name: string
   path: string
@@ -92,7 +92,7 @@ export async function shareFile (components: ServiceComponents, init: ShareFileI
         (err: Error) => { logger.warn('sending the file failed', { name: init.name, peer, error: err.message }) })
     })
     if (!started) stream.abort(new TooManyTransfersError(maxTransfers))
-  }), { runOnLimitedConnection: true, maxInboundStreams: maxTransfers })
+  }, init), { runOnLimitedConnection: true, maxInboundStreams: maxTransfers })
 
   const announcement = announceProvider(ledger, BUCKETS.files, init.name, libp2p.peerId.toString(), {
     intervalMs: init.announceIntervalMs ?? 10_000,

@@ -22,7 +22,7 @@ export { exposeService, connectService, SERVICE_PROTOCOL } from './tcp-tunnel.js
 export type { ExposeServiceInit, ConnectServiceInit, ConnectedService, TunnelOptions } from './tcp-tunnel.js'
 export { shareFile, receiveFile, checkSharedFile, checkReceivePath, FILE_PROTOCOL } from './file-share.js'
 export type { ShareFileInit, ReceiveFileInit } from './file-share.js'
-export type { RunningService, ServiceComponents } from './service-types.js'
+export type { RunningService, ServiceComponents, UsersGateOptions } from './service-types.js'
 export { pipeStreamAndSocket } from './pipe.js'
 export type { PipeInit } from './pipe.js'
 export { StreamSocket, IncompleteStreamError, PAUSED_READ_ALLOWANCE } from '../net/stream-socket.js'

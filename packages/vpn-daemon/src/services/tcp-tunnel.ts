@@ -14,7 +14,7 @@ import { announceProvider, findProvider } from './providers.js'
 import { TaskGroup } from './task-group.js'
 import { announceUser, usersOnly } from './users.js'
 import type { HostPort } from '../net/host-port.js'
-import type { RunningService, ServiceComponents } from './service-types.js'
+import type { RunningService, ServiceComponents, UsersGateOptions } from './service-types.js'
 import type { Logger } from '@edgevpn/mesh-core'
 import type { Stream } from '@libp2p/interface'
 import type { AddressInfo, Server, Socket } from 'node:net'
@@ -32,7 +32,7 @@ export interface TunnelOptions {
   dialTimeoutMs?: number
 }
 
-export interface ExposeServiceInit extends TunnelOptions {
+export interface ExposeServiceInit extends TunnelOptions, UsersGateOptions {
   /** The service name: its key in the `services` bucket. */
   name: string
   /** The TCP address every tunnel dials, Go `host:port`. */
@@ -80,7 +80,7 @@ export async function exposeService (components: ServiceComponents, init: Expose
       await tunnel(stream, socket, stop, init, logger, { peer })
     })
     if (!started) stream.abort(new TooManyTransfersError(maxTunnels))
-  }), { runOnLimitedConnection: true, maxInboundStreams: maxTunnels })
+  }, init), { runOnLimitedConnection: true, maxInboundStreams: maxTunnels })
 
   const announcement = announceProvider(ledger, BUCKETS.services, init.name, libp2p.peerId.toString(), {
     intervalMs: init.announceIntervalMs ?? 10_000,
