@@ -208,6 +208,73 @@ describe.skipIf(goPeerUnavailableReason() !== undefined)('DHCP in a mesh of Go e
   }, 240_000)
 })
 
+describe.skipIf(goPeerUnavailableReason() !== undefined)('a Go node and ours whose node may open no connection', () => {
+  let lab: NetnsLab
+  const daemons: LabDaemon[] = []
+
+  afterAll(async () => { await tearDown(daemons, lab, undefined) })
+
+  // Go's zeroconf takes an mDNS answer only with an A record for its SRV target and reads one TXT
+  // record. Our node's firewall lets it send mDNS but open no connection, so the pair meets only if
+  // the Go node finds ours by mDNS and dials it.
+  it('is found by the Go node\'s mDNS and pings both ways', { timeout: 120_000 }, async () => {
+    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    lab = await createNetnsLab({ prefix: 'evtgm', hosts: 2, subnet: '10.254.88' })
+    const [goHost, oursHost] = lab.hosts
+    for (const command of ['iptables', 'ip6tables']) {
+      for (const args of [
+        ['-A', 'OUTPUT', '-o', 'eth0', '-p', 'udp', '--dport', '5353', '-j', 'ACCEPT'],
+        ['-A', 'OUTPUT', '-o', 'eth0', '-p', 'tcp', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP'],
+        ['-A', 'OUTPUT', '-o', 'eth0', '-p', 'udp', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP']
+      ]) await lab.exec(oursHost, command, args)
+    }
+    const flags = (address: string): string[] => ['--address', `${address}/24`, '--dht=false', '--natmap=false', '--log-level', 'info']
+    daemons.push(edgevpnOf(lab, oursHost, 'ours', { name: 'ours-2', token, flags: flags('10.1.0.2') }))
+    daemons.push(edgevpnOf(lab, goHost, 'go', { name: 'go-1', token, flags: flags('10.1.0.1') }))
+    const since = Date.now()
+    await pingUntilUp(lab, oursHost, '10.1.0.1', 90_000)
+    await pingUntilUp(lab, goHost, '10.1.0.2', 30_000)
+    console.log(`found by Go's mDNS: both ways ${((Date.now() - since) / 1000).toFixed(1)} s after start`)
+  })
+})
+
+describe.skipIf(goPeerUnavailableReason() !== undefined)('a Go node and ours on a LAN that carries no IPv4', () => {
+  let lab: NetnsLab
+  const daemons: LabDaemon[] = []
+
+  afterAll(async () => { await tearDown(daemons, lab, undefined) })
+
+  // Our node listens on IPv6 by default, as Go always has (/ip6/::). Its firewall drops IPv4 and
+  // lets it open no connection of its own, so the pair meets only if the Go node, given our node as
+  // its bootstrap peer, dials it on an IPv6 address.
+  it('connects over IPv6 to our node\'s default listen addresses and pings both ways', { timeout: 120_000 }, async () => {
+    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    lab = await createNetnsLab({ prefix: 'evtg6', hosts: 2, subnet: '10.254.89' })
+    const [goHost, oursHost] = lab.hosts
+    for (const [i, host] of lab.hosts.entries()) await lab.exec(host, 'ip', ['-6', 'addr', 'add', `fd5e:ed6e::${i + 1}/64`, 'dev', 'eth0', 'nodad'])
+    for (const [command, args] of [
+      ['iptables', ['-A', 'INPUT', '-i', 'eth0', '-j', 'DROP']],
+      ['iptables', ['-A', 'OUTPUT', '-o', 'eth0', '-j', 'DROP']],
+      ['ip6tables', ['-A', 'OUTPUT', '-o', 'eth0', '-p', 'tcp', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP']],
+      ['ip6tables', ['-A', 'OUTPUT', '-o', 'eth0', '-p', 'udp', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP']]
+    ] as const) await lab.exec(oursHost, command, [...args])
+    const ours = edgevpnOf(lab, oursHost, 'ours', { name: 'ours-2', token, flags: ['--address', '10.1.0.2/24', '--mdns=false', '--natmap=false', '--log-level', 'info'] })
+    daemons.push(ours)
+    const started = await ours.waitForLog(record => record.message === 'node started')
+    const onIp6 = (started.addresses as string[]).find(address => address.startsWith('/ip6/fd5e:ed6e::2/tcp/'))
+    expect(onIp6, 'a default listen address on the LAN\'s IPv6').toBeDefined()
+    daemons.push(edgevpnOf(lab, goHost, 'go', {
+      name: 'go-1',
+      token,
+      flags: ['--address', '10.1.0.1/24', '--mdns=false', '--natmap=false', '--discovery-bootstrap-peers', onIp6 as string, '--log-level', 'info']
+    }))
+    const since = Date.now()
+    await pingUntilUp(lab, oursHost, '10.1.0.1', 90_000)
+    await pingUntilUp(lab, goHost, '10.1.0.2', 30_000)
+    console.log(`Go and ours over IPv6: both ways ${((Date.now() - since) / 1000).toFixed(1)} s after the Go node started`)
+  })
+})
+
 describe.skipIf(goPeerUnavailableReason() !== undefined)('a mesh of Go edgevpn and our daemons found through a private DHT bootstrap node', () => {
   let lab: NetnsLab
   const daemons: LabDaemon[] = []

@@ -12,6 +12,7 @@ import { isPrivateIp } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
 import { CODE_IP4, CODE_IP6, CODE_P2P, CODE_QUIC_V1, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { ip6Of, isIp6LinkLocal } from './addresses.js'
 import { mdnsService } from './discovery/mdns-service.js'
 import { createBlacklistGater } from './gater.js'
 import { HolePuncher, punchDialer } from './hole-punch.js'
@@ -113,7 +114,12 @@ export interface MdnsInit extends Omit<MdnsServiceInit, 'serviceTag' | 'logger'>
 export interface MeshHostInit {
   /** The node identity. @default a new Ed25519 key */
   privateKey?: PrivateKey
-  /** @default ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/udp/0/quic-v1'] (the QUIC one only with `quic`) */
+  /**
+   * Go's defaults for TCP and QUIC: every IPv4 and IPv6 address (where the host has no IPv6, only
+   * IPv4).
+   *
+   * @default ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/udp/0/quic-v1', '/ip6/::/tcp/0', '/ip6/::/udp/0/quic-v1'] (the QUIC ones only with `quic`)
+   */
   listen?: string[]
   /** Addresses announced instead of the listen addresses. @default [] */
   announce?: string[]
@@ -269,7 +275,10 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     nodeInfo: { userAgent: init.userAgent ?? 'edgevpn' },
     addresses: {
       listen: [...listen, ...relayListen].map(String),
-      announce: announce.map(String)
+      announce: announce.map(String),
+      // no other host can dial these; with ::1 announced, Go nodes that found ours through the DHT
+      // failed to dial it directly for about a minute and went through a relay
+      announceFilter: addresses => addresses.filter(address => !isIp6LinkLocal(address) && ip6Of(address) !== '::1')
     },
     transports: [
       tcp(),
@@ -373,7 +382,8 @@ function isPublicListenAddress (address: Multiaddr): boolean {
 }
 
 function defaultListenAddresses (useQuic: boolean): string[] {
-  return useQuic ? ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/udp/0/quic-v1'] : ['/ip4/0.0.0.0/tcp/0']
+  const tcp = ['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0']
+  return useQuic ? [...tcp, '/ip4/0.0.0.0/udp/0/quic-v1', '/ip6/::/udp/0/quic-v1'] : tcp
 }
 
 function relayService (init: RelayServerInit): ReturnType<typeof circuitRelayServer> {

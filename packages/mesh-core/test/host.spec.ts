@@ -9,6 +9,7 @@ import {
 } from '@edgevpn/mesh-core'
 import type { MeshHost, MeshHostInit, PeerState } from '@edgevpn/mesh-core'
 import type { PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 async function randomPeerId (): Promise<PeerId> {
   return peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
@@ -166,6 +167,21 @@ describe('mesh hosts on loopback', () => {
     const b = await start({ quic: true, listen: ['/ip4/127.0.0.1/udp/0/quic-v1'] })
     const connection = await b.libp2p.dial(a.libp2p.getMultiaddrs()[0])
     expect(connection.remoteAddr.toString()).toContain('/quic-v1')
+  })
+
+  it('listens on IPv6 too by default, as Go does (peers dial it over TCP and QUIC at ::1), and announces no IPv6 loopback or link-local address', async () => {
+    const a = await start({ quic: true, listen: undefined })
+    const transports = (a.libp2p as unknown as { components: { transportManager: { getAddrs: () => Multiaddr[] } } }).components.transportManager
+    const loopback6 = transports.getAddrs().filter(address => address.toString().startsWith('/ip6/::1/'))
+    expect(loopback6.map(address => address.toString().split('/')[3]).sort()).toEqual(['tcp', 'udp'])
+    for (const address of loopback6) {
+      const b = await start({ quic: true, listen: ['/ip4/127.0.0.1/tcp/0'] })
+      const connection = await b.libp2p.dial(multiaddr(`${address.toString()}/p2p/${a.peerId.toString()}`))
+      expect(connection.remoteAddr.toString()).toMatch(/^\/ip6\/::1\//)
+    }
+    const announced = a.libp2p.getMultiaddrs().map(String)
+    expect(announced.some(address => address.startsWith('/ip4/127.0.0.1/tcp/'))).toBe(true)
+    expect(announced.filter(address => address.startsWith('/ip6/::1/') || /^\/ip6\/fe[89ab]/i.test(address))).toEqual([])
   })
 
   it('refuses connections from and dials to a subnet blocked at runtime', async () => {

@@ -15,6 +15,7 @@ import { TypedEventEmitter, peerDiscoverySymbol, serviceCapabilities } from '@li
 import { isPrivate } from '@libp2p/utils'
 import { CODE_P2P, multiaddr } from '@multiformats/multiaddr'
 import dnsPacket from 'dns-packet'
+import { ip6Of, isIp6LinkLocal } from '../addresses.js'
 import { createLogger } from '../logger.js'
 import { lanInterfaces, onInterfaceSubnet } from './lan-interfaces.js'
 import type { LanInterface } from './lan-interfaces.js'
@@ -173,15 +174,16 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
   }
 
   private query (): void {
-    this.send(dnsPacket.encode({ type: 'query', id: 0, questions: [{ name: this.serviceTag, type: 'PTR', class: 'IN' }] }))
+    const message = dnsPacket.encode({ type: 'query', id: 0, questions: [{ name: this.serviceTag, type: 'PTR', class: 'IN' }] })
+    this.send(() => message)
   }
 
-  /** Sends on the interface whose subnet holds `to`, or on every interface. */
-  private send (message: Buffer, to?: string): void {
+  /** Sends the message made for each interface on the one whose subnet holds `to`, or on every one. */
+  private send (messageFor: (lan: LanInterface) => Buffer, to?: string): void {
     const senders = [...this.senders.values()]
     const matching = to === undefined ? [] : senders.filter(sender => onInterfaceSubnet(sender.lan, to))
-    for (const { socket } of matching.length > 0 ? matching : senders) {
-      socket.send(message, this.port, this.group, () => { /* send errors show on the socket */ })
+    for (const { lan, socket } of matching.length > 0 ? matching : senders) {
+      socket.send(messageFor(lan), this.port, this.group, () => { /* send errors show on the socket */ })
     }
   }
 
@@ -196,22 +198,32 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
     else this.readAnswer(packet)
   }
 
+  /**
+   * Answers a query for our service tag the way go-libp2p's zeroconf does: PTR to our instance, one
+   * TXT record holding a `dnsaddr=` string per LAN address, and an SRV and A record naming the
+   * interface's address. Go's zeroconf keeps only the last TXT record and drops an instance that
+   * resolves to no A/AAAA record, so without them Go nodes never found ours (only ours found Go).
+   */
   private answer (packet: dnsPacket.Packet, from: string): void {
     if (packet.questions?.some(question => question.name === this.serviceTag) !== true) return
     const own = `${this.instanceName}.${this.serviceTag}`
+    const hostName = `${this.instanceName}.local`
     const self = this.components.peerId.toString()
     const texts = this.components.addressManager.getAddresses()
       .filter(isLanAddress)
       .map(address => `${TXT_PREFIX}${address.getComponents().some(c => c.code === CODE_P2P) ? address.toString() : `${address.toString()}/p2p/${self}`}`)
       .filter(text => Buffer.byteLength(text) <= MAX_TXT_LENGTH)
     if (texts.length === 0) return
-    this.send(dnsPacket.encode({
+    this.send(lan => dnsPacket.encode({
       type: 'response',
       id: 0,
       flags: dnsPacket.AUTHORITATIVE_ANSWER,
       answers: [
         { name: this.serviceTag, type: 'PTR', class: 'IN', ttl: ANSWER_TTL, data: own },
-        ...texts.map(text => ({ name: own, type: 'TXT' as const, class: 'IN' as const, ttl: ANSWER_TTL, data: text }))
+        { name: own, type: 'TXT', class: 'IN', ttl: ANSWER_TTL, data: texts },
+        // the port is a placeholder, as in go-libp2p: the TXT addresses carry the real ones
+        { name: own, type: 'SRV', class: 'IN', ttl: ANSWER_TTL, data: { priority: 0, weight: 0, port: 4001, target: hostName } },
+        { name: hostName, type: 'A', class: 'IN', ttl: ANSWER_TTL, data: lan.address }
       ]
     }), from)
   }
@@ -249,7 +261,11 @@ function peerInfoOf (addresses: Multiaddr[]): PeerInfo | undefined {
 
 /** Addresses worth telling a LAN: private and loopback IPs, not relayed ones. */
 function isLanAddress (address: Multiaddr): boolean {
-  return !address.getComponents().some(c => c.name === 'p2p-circuit') && isPrivate(address)
+  const components = address.getComponents()
+  if (components.some(c => c.name === 'p2p-circuit')) return false
+  // IPv6 loopback and link-local addresses reach no other host
+  if (ip6Of(address) === '::1' || isIp6LinkLocal(address)) return false
+  return isPrivate(address)
 }
 
 function bindSocket (port: number, address: string): Promise<Socket> {

@@ -15,7 +15,7 @@ export const networkFlags: FlagSpec[] = [
 ]
 
 export const hostFlags: FlagSpec[] = [
-  flag({ name: 'listen-maddrs', kind: 'strings', env: 'EDGEVPNLISTENMADDRS', default: [], usage: 'multiaddrs to listen on' }),
+  flag({ name: 'listen-maddrs', kind: 'strings', env: 'EDGEVPNLISTENMADDRS', default: [], usage: 'multiaddrs to listen on (default: TCP and QUIC on every IPv4 and IPv6 address)' }),
   flag({ name: 'dht-announce-maddrs', kind: 'strings', env: 'EDGEVPNDHTANNOUNCEMADDRS', default: [], usage: 'multiaddrs to announce instead of the detected ones' }),
   flag({ name: 'discovery-interval', kind: 'int', env: 'EDGEVPNDHTINTERVAL', default: 720, usage: 'DHT rendezvous re-announce interval in seconds' }),
   flag({ name: 'discovery-bootstrap-peers', kind: 'strings', env: 'EDGEVPNBOOTSTRAPPEERS', default: [], usage: 'DHT bootstrap multiaddrs (each with /p2p/<peer id>)' }),
