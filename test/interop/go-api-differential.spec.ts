@@ -3,11 +3,10 @@
  * in its own namespace on one token: the status codes, the content types and the shape of every JSON
  * body (keys and value types; exact values where they do not depend on the node) must match.
  */
-import { execFileSync } from 'node:child_process'
 import { createNetnsLab } from '@edgevpn/testbed/lab'
 import { LabDaemon, labApiRequest, labHome, waitFor } from '@edgevpn/testbed/lab/tools'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GO_EDGEVPN, goPeerUnavailableReason } from './lib/go-peer.js'
+import { GO_EDGEVPN, goPeerUnavailableReason, goToken } from './lib/go-peer.js'
 import type { NetnsLab } from '@edgevpn/testbed/lab'
 import type { ApiResponse } from '@edgevpn/testbed/lab/tools'
 
@@ -74,7 +73,7 @@ describe.skipIf(goPeerUnavailableReason() !== undefined)('the HTTP API of Go edg
   const answers = new Map<string, ApiResponse[]>()
 
   beforeAll(async () => {
-    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    const token = goToken()
     lab = await createNetnsLab({ prefix: 'evtga', hosts: 2, subnet: '10.254.99' })
     const flags = ['api', '--listen', '127.0.0.1:8080', '--mdns=false', '--dht=false', '--log-level', 'info']
     for (const [i, kind] of (['go', 'ours'] as const).entries()) {

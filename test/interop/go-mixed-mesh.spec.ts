@@ -8,12 +8,11 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { execFileSync } from 'node:child_process'
 import { createNetnsLab } from '@edgevpn/testbed/lab'
 import { LabDaemon, labApiRequest, labHome, pingUntilUp, waitFor } from '@edgevpn/testbed/lab/tools'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dig } from '../e2e/lib/dig.js'
-import { GO_CACHE, GO_EDGEVPN, goPeerUnavailableReason } from './lib/go-peer.js'
+import { GO_CACHE, GO_EDGEVPN, goPeerUnavailableReason, goToken } from './lib/go-peer.js'
 import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
 
@@ -54,7 +53,7 @@ describe.skipIf(goPeerUnavailableReason() !== undefined)('a mesh of Go edgevpn a
   beforeAll(async () => {
     console.log(`Go peer: ${readFileSync(join(GO_CACHE, 'BUILD-INFO'), 'utf8').trim()}`)
     // the token comes from Go, so ours must read Go's format
-    token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    token = goToken()
     dir = mkdtempSync(join(tmpdir(), 'evt-go-'))
     lab = await createNetnsLab({ prefix: 'evtgo', hosts: 4, subnet: '10.254.95' })
     for (const [i, host] of lab.hosts.entries()) {
@@ -180,7 +179,7 @@ describe.skipIf(goPeerUnavailableReason() !== undefined)('DHCP in a mesh of Go e
   const daemons: LabDaemon[] = []
 
   beforeAll(async () => {
-    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    const token = goToken()
     dir = mkdtempSync(join(tmpdir(), 'evt-go-dhcp-'))
     lab = await createNetnsLab({ prefix: 'evtgd', hosts: 4, subnet: '10.254.96' })
     for (const [i, host] of lab.hosts.entries()) {
@@ -218,7 +217,7 @@ describe.skipIf(goPeerUnavailableReason() !== undefined)('a Go node and ours who
   // record. Our node's firewall lets it send mDNS but open no connection, so the pair meets only if
   // the Go node finds ours by mDNS and dials it.
   it('is found by the Go node\'s mDNS and pings both ways', { timeout: 120_000 }, async () => {
-    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    const token = goToken()
     lab = await createNetnsLab({ prefix: 'evtgm', hosts: 2, subnet: '10.254.88' })
     const [goHost, oursHost] = lab.hosts
     for (const command of ['iptables', 'ip6tables']) {
@@ -248,7 +247,7 @@ describe.skipIf(goPeerUnavailableReason() !== undefined)('a Go node and ours on 
   // lets it open no connection of its own, so the pair meets only if the Go node, given our node as
   // its bootstrap peer, dials it on an IPv6 address.
   it('connects over IPv6 to our node\'s default listen addresses and pings both ways', { timeout: 120_000 }, async () => {
-    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    const token = goToken()
     lab = await createNetnsLab({ prefix: 'evtg6', hosts: 2, subnet: '10.254.89' })
     const [goHost, oursHost] = lab.hosts
     for (const [i, host] of lab.hosts.entries()) await lab.exec(host, 'ip', ['-6', 'addr', 'add', `fd5e:ed6e::${i + 1}/64`, 'dev', 'eth0', 'nodad'])
@@ -285,7 +284,7 @@ describe.skipIf(goPeerUnavailableReason() !== undefined)('a mesh of Go edgevpn a
   // stays a client until AutoNAT calls it public), so not even two Go nodes meet through it
   // (tried: no ping within 120 s); ours serves the DHT from the start.
   it('every ordered pair pings with mDNS off and one of ours as the bootstrap node', { timeout: 240_000 }, async () => {
-    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    const token = goToken()
     lab = await createNetnsLab({ prefix: 'evtgb', hosts: 5, subnet: '10.254.97' })
     const bootstrapHost = lab.hosts[4]
     // a member on a known address; its peer ID comes from its API
@@ -318,7 +317,7 @@ describe.skipIf(goPeerUnavailableReason() !== undefined)('a Go edgevpn mesh upgr
   afterAll(async () => { await tearDown(daemons, lab, dir) })
 
   it('keeps every identity, address and ledger entry, and each node pings again within 10 s of its restart', { timeout: 300_000 }, async () => {
-    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    const token = goToken()
     dir = mkdtempSync(join(tmpdir(), 'evt-go-upgrade-'))
     lab = await createNetnsLab({ prefix: 'evtgu', hosts: 3, subnet: '10.254.98' })
     // TCP only: over QUIC (Go's default) the others keep sending into their connection to the old

@@ -8,11 +8,10 @@
  * through it. What Go cannot do is recorded in docs/compatibility.md: Go v0.35 never sends a VPN packet
  * over a relayed connection, and a Go R on this lab's network offers no relay service at all.
  */
-import { execFileSync } from 'node:child_process'
 import { createNatLab } from '@edgevpn/testbed/lab'
 import { LabDaemon, labApiRequest, labHome, pingUntilUp, waitFor } from '@edgevpn/testbed/lab/tools'
 import { afterAll, describe, expect, it } from 'vitest'
-import { GO_EDGEVPN, goPeerUnavailableReason } from './lib/go-peer.js'
+import { GO_EDGEVPN, goPeerUnavailableReason, goToken } from './lib/go-peer.js'
 import type { LabHost, NatLab } from '@edgevpn/testbed/lab'
 
 type Kind = 'go' | 'ours'
@@ -37,7 +36,7 @@ describe.skipIf(goPeerUnavailableReason() !== undefined)('a mesh of Go edgevpn a
   }, 60_000)
 
   it.for([['go'], ['ours']] as const)('every NATed node and R ping each other, and our NATed nodes each other through R, with a %s R', { timeout: 300_000 }, async ([relayKind]) => {
-    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    const token = goToken()
     const lab = await createNatLab({ prefix: `evtgn${relayKind[0]}`, mapping: 'symmetric', natted: 3 })
     labs.push(lab)
     const common = ['--mdns=false', '--log-level', 'info', '--api', '--api-listen', '127.0.0.1:8080']

@@ -17,7 +17,7 @@ import { createNetnsLab } from '@edgevpn/testbed/lab'
 import { parseEnvironmentFile, parseUnit } from '@edgevpn/testbed/lab/systemd'
 import { EDGEVPN_CLI, LabDaemon, waitFor } from '@edgevpn/testbed/lab/tools'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GO_EDGEVPN, goPeerUnavailableReason, KAIROS_HARNESS } from './lib/go-peer.js'
+import { GO_EDGEVPN, goPeerUnavailableReason, goToken, KAIROS_HARNESS } from './lib/go-peer.js'
 import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
 
 
@@ -118,7 +118,7 @@ describe.skipIf(harnessUnavailableReason() !== undefined)('provider-kairos role 
   beforeAll(async () => {
     console.log(`Kairos harness: ${readFileSync(join(KAIROS_HARNESS, '..', 'BUILD-INFO'), 'utf8').trim()}`)
     dir = mkdtempSync(join(tmpdir(), 'evt-kairos-'))
-    const token = execFileSync(GO_EDGEVPN, ['-g', '-b'], { encoding: 'utf8' }).trim()
+    const token = goToken()
     await Promise.all(meshes.map(async (mesh, i) => { await mesh.start(dir, token, `10.254.8${i}`) }))
   }, 120_000)
 
