@@ -19,15 +19,17 @@ import { HolePuncher, punchDialer } from './hole-punch.js'
 import { createLogger } from './logger.js'
 import { keepGossipStreams } from './gossip-streams.js'
 import { relayReservations } from './relay-reservations.js'
+import { createTrafficMeter } from './traffic-meter.js'
 import type { RelayReservations } from './relay-reservations.js'
-import type { MdnsServiceInit } from './discovery/mdns-service.js'
+import type { TrafficMeter } from './traffic-meter.js'
+import type { MdnsService, MdnsServiceInit } from './discovery/mdns-service.js'
 import type { Logger } from './logger.js'
 import type { BlacklistGater } from './gater.js'
 import type { PunchDialer } from './hole-punch.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
-import type { ConnectionGater, Libp2p, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -52,7 +54,7 @@ export type MeshServices = {
   punchDialer?: PunchDialer
   relayReservations?: RelayReservations
   relay?: CircuitRelayService
-  mdns?: PeerDiscovery
+  mdns?: MdnsService
 }
 
 /** The libp2p node of a mesh host: `libp2p.services.pubsub`, `.handle()`, `.dialProtocol()`, ... */
@@ -187,6 +189,8 @@ export interface MeshHost {
   readonly gater: BlacklistGater
   /** The hole puncher, when `holePunch` is on. */
   readonly holePuncher?: HolePuncher
+  /** Bytes carried by libp2p streams, by protocol. */
+  readonly traffic: TrafficMeter
   stop(): Promise<void>
 }
 
@@ -270,6 +274,7 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     services.mdns = mdnsService({ ...init.mdns, serviceTag: `${init.mdns.serviceName}.local`, logger: logger.child('discovery.mdns') })
   }
 
+  const traffic = createTrafficMeter()
   const libp2p = await createLibp2p<MeshServices>({
     privateKey: init.privateKey,
     nodeInfo: { userAgent: init.userAgent ?? 'edgevpn' },
@@ -291,6 +296,7 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     connectionManager: { maxConnections },
     connectionMonitor: { abortConnectionOnPingFailure: init.abortConnectionOnPingFailure ?? false },
     services,
+    metrics: () => traffic.libp2p,
     start: false
   })
   // before the first connection, so that every gossip stream is kept
@@ -314,6 +320,7 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     bootstrapPeers,
     gater,
     holePuncher,
+    traffic,
     stop: async () => {
       stopKeepingGossipStreams()
       await holePuncher?.stop()

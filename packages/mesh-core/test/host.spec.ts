@@ -162,6 +162,30 @@ describe('mesh hosts on loopback', () => {
     await waitUntil(() => heard.size === peers.length, 'a message from every peer', 15_000)
   }, 60_000)
 
+  it('counts the bytes of every libp2p stream by protocol, both ways', async () => {
+    const a = await start()
+    const b = await start()
+    const protocol = '/evt/echo/1'
+    await b.libp2p.handle(protocol, stream => {
+      stream.addEventListener('message', event => { stream.send(event.data) })
+      stream.addEventListener('remoteCloseWrite', () => { void stream.close() })
+    })
+    const stream = await a.libp2p.dialProtocol(b.libp2p.getMultiaddrs()[0], protocol)
+    stream.send(new Uint8Array(3000))
+    void stream.close()
+    let echoed = 0
+    for await (const chunk of stream) echoed += chunk.byteLength
+    expect(echoed).toBe(3000)
+    const at = (host: MeshHost): { bytesIn: number, bytesOut: number } | undefined => host.traffic.byProtocol().get(protocol)
+    // the first send also carries the protocol negotiation
+    expect(at(a)?.bytesOut).toBeGreaterThanOrEqual(3000)
+    expect(at(a)?.bytesIn).toBe(3000)
+    await waitUntil(() => at(b)?.bytesOut === 3000, 'b to count what it sent')
+    expect(at(b)?.bytesIn).toBe(3000)
+    // identify ran on the connection: it is counted too
+    await waitUntil(() => [...a.traffic.byProtocol().keys()].some(id => id.startsWith('/ipfs/id/')), 'identify counted')
+  })
+
   it('talks QUIC when enabled', async () => {
     const a = await start({ quic: true, listen: ['/ip4/127.0.0.1/udp/0/quic-v1'] })
     const b = await start({ quic: true, listen: ['/ip4/127.0.0.1/udp/0/quic-v1'] })

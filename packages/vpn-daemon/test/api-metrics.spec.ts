@@ -82,7 +82,12 @@ describe('GET /metrics and /healthz', () => {
   })
 
   it('adds the libp2p connections, streams by protocol and process figures of its sources', async () => {
-    const libp2p: Libp2pStats = { connections: 3, streams: new Map([['/meshsub/1.1.0', 6], ['/edgevpn/0.1', 2]]) }
+    const libp2p: Libp2pStats = {
+      connections: 3,
+      streams: new Map([['/meshsub/1.1.0', 6], ['/edgevpn/0.1', 2]]),
+      streamBytes: new Map([['/meshsub/1.1.0', { bytesIn: 1200, bytesOut: 3400 }]]),
+      mdnsBytes: { bytesIn: 560, bytesOut: 780 }
+    }
     const runtime: RuntimeStats = { residentBytes: 90e6, heapUsedBytes: 20e6, heapTotalBytes: 30e6, externalBytes: 4e6, openFds: 41 }
     const { body, values } = await scrape({ libp2p: () => libp2p, runtime: () => runtime })
     expect(body).toContain('# TYPE edgevpn_libp2p_streams gauge\n')
@@ -90,6 +95,11 @@ describe('GET /metrics and /healthz', () => {
     expect(values.get('edgevpn_libp2p_connections')).toBe(3)
     expect(values.get('edgevpn_libp2p_streams{protocol="/meshsub/1.1.0"}')).toBe(6)
     expect(values.get('edgevpn_libp2p_streams{protocol="/edgevpn/0.1"}')).toBe(2)
+    expect(body).toContain('# TYPE edgevpn_libp2p_stream_bytes_total counter\n')
+    expect(values.get('edgevpn_libp2p_stream_bytes_total{protocol="/meshsub/1.1.0",direction="in"}')).toBe(1200)
+    expect(values.get('edgevpn_libp2p_stream_bytes_total{protocol="/meshsub/1.1.0",direction="out"}')).toBe(3400)
+    expect(values.get('edgevpn_mdns_bytes_total{direction="in"}')).toBe(560)
+    expect(values.get('edgevpn_mdns_bytes_total{direction="out"}')).toBe(780)
     expect(values.get('process_resident_memory_bytes')).toBe(90e6)
     expect(values.get('nodejs_heap_size_used_bytes')).toBe(20e6)
     expect(values.get('nodejs_heap_size_total_bytes')).toBe(30e6)

@@ -71,6 +71,8 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
   private readonly listInterfaces: () => LanInterface[]
   /** This node's instance label: random, as in libp2p, so it says nothing about the node. */
   private readonly instanceName = randomBytes(24).toString('base64url')
+  /** Datagram bytes sent, and read on every mDNS socket (the group's traffic, not only ours). */
+  readonly traffic = { bytesIn: 0, bytesOut: 0 }
   private receiver?: Socket
   private readonly senders = new Map<string, Sender>()
   private timers: NodeJS.Timeout[] = []
@@ -183,11 +185,14 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
     const senders = [...this.senders.values()]
     const matching = to === undefined ? [] : senders.filter(sender => onInterfaceSubnet(sender.lan, to))
     for (const { lan, socket } of matching.length > 0 ? matching : senders) {
-      socket.send(messageFor(lan), this.port, this.group, () => { /* send errors show on the socket */ })
+      const message = messageFor(lan)
+      this.traffic.bytesOut += message.length
+      socket.send(message, this.port, this.group, () => { /* send errors show on the socket */ })
     }
   }
 
   private readonly onMessage = (bytes: Buffer, from: { address: string }): void => {
+    this.traffic.bytesIn += bytes.length
     let packet: dnsPacket.Packet
     try {
       packet = dnsPacket.decode(bytes)
@@ -281,6 +286,6 @@ function bindSocket (port: number, address: string): Promise<Socket> {
 }
 
 /** The libp2p service factory: `services: { mdns: mdnsService({ serviceTag }) }`. */
-export function mdnsService (init: MdnsServiceInit): (components: MdnsServiceComponents) => PeerDiscovery {
+export function mdnsService (init: MdnsServiceInit): (components: MdnsServiceComponents) => MdnsService {
   return (components) => new MdnsService(components, init)
 }

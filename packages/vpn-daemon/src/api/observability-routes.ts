@@ -70,11 +70,21 @@ export function addObservabilityRoutes (router: Router, { ledger, node, promethe
             Object.entries(gossip.dropped).map(([reason, count]) => [{ reason }, count]))
       }
       if (prometheus.libp2p !== undefined) {
-        const { connections, streams } = prometheus.libp2p()
+        const { connections, streams, streamBytes, mdnsBytes } = prometheus.libp2p()
         text
           .family('edgevpn_libp2p_connections', 'gauge', 'Open libp2p connections.', [[{}, connections]])
           .family('edgevpn_libp2p_streams', 'gauge', 'Open libp2p streams, by protocol.',
             [...streams].sort(([a], [b]) => compareUtf8(a, b)).map(([protocol, count]) => [{ protocol }, count]))
+        if (streamBytes !== undefined) {
+          text.family('edgevpn_libp2p_stream_bytes_total', 'counter', 'Bytes carried by libp2p streams (inside the connection\'s encryption and muxing), by protocol and direction.',
+            [...streamBytes].sort(([a], [b]) => compareUtf8(a, b)).flatMap(([protocol, count]) => [
+              [{ protocol, direction: 'in' }, count.bytesIn], [{ protocol, direction: 'out' }, count.bytesOut]
+            ] as const))
+        }
+        if (mdnsBytes !== undefined) {
+          text.family('edgevpn_mdns_bytes_total', 'counter', 'mDNS datagram bytes, by direction (in: every datagram read on the mDNS sockets).',
+            [[{ direction: 'in' }, mdnsBytes.bytesIn], [{ direction: 'out' }, mdnsBytes.bytesOut]])
+        }
       }
       if (prometheus.runtime !== undefined) {
         const runtime = prometheus.runtime()

@@ -43,6 +43,10 @@ export interface Libp2pStats {
   readonly connections: number
   /** Open streams by protocol ID (`unknown` while a stream is still negotiating). */
   readonly streams: ReadonlyMap<string, number>
+  /** Bytes carried by streams since start, by protocol ID. */
+  readonly streamBytes?: ReadonlyMap<string, { readonly bytesIn: number, readonly bytesOut: number }>
+  /** mDNS datagram bytes sent and read since start (undefined without mDNS). */
+  readonly mdnsBytes?: { readonly bytesIn: number, readonly bytesOut: number }
 }
 
 /** Optional counters for `/metrics`; a missing source leaves its metrics out. */

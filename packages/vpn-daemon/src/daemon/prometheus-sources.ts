@@ -30,7 +30,8 @@ function libp2pStats (node: EdgeNode): Libp2pStats {
       streams.set(protocol, (streams.get(protocol) ?? 0) + 1)
     }
   }
-  return { connections: connections.length, streams }
+  const mdns = node.host.libp2p.services.mdns
+  return { connections: connections.length, streams, streamBytes: node.host.traffic.byProtocol(), mdnsBytes: mdns?.traffic }
 }
 
 function runtimeStats (): RuntimeStats {
