@@ -207,66 +207,56 @@ describe.skipIf(goPeerUnavailableReason() !== undefined)('DHCP in a mesh of Go e
   }, 240_000)
 })
 
-describe.skipIf(goPeerUnavailableReason() !== undefined)('a Go node and ours whose node may open no connection', () => {
-  let lab: NetnsLab
+describe.skipIf(goPeerUnavailableReason() !== undefined)('a Go node and ours, where ours may open no connection of its own', () => {
+  const labs: NetnsLab[] = []
   const daemons: LabDaemon[] = []
 
-  afterAll(async () => { await tearDown(daemons, lab, undefined) })
+  afterAll(async () => {
+    await Promise.all(daemons.map(async daemon => { await daemon.stop() }))
+    for (const lab of labs) await lab.destroy()
+  })
 
-  // Go's zeroconf takes an mDNS answer only with an A record for its SRV target and reads one TXT
-  // record. Our node's firewall lets it send mDNS but open no connection, so the pair meets only if
-  // the Go node finds ours by mDNS and dials it.
+  /**
+   * A Go host and ours on one link with IPv6 ULA addresses; our host's firewall drops every new TCP
+   * or UDP flow it would open (mDNS excepted), and with `ipv4: false` all its IPv4 on the link.
+   */
+  async function guardedPair (prefix: string, subnet: string, ipv4: boolean): Promise<{ lab: NetnsLab, goHost: LabHost, oursHost: LabHost }> {
+    const lab = await createNetnsLab({ prefix, hosts: 2, subnet })
+    labs.push(lab)
+    const [goHost, oursHost] = lab.hosts
+    for (const [i, host] of lab.hosts.entries()) await lab.exec(host, 'ip', ['-6', 'addr', 'add', `fd5e:ed6e::${i + 1}/64`, 'dev', 'eth0', 'nodad'])
+    const newFlows = ['tcp', 'udp'].map(protocol => ['-A', 'OUTPUT', '-o', 'eth0', '-p', protocol, '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP'])
+    const mdns = ['-A', 'OUTPUT', '-o', 'eth0', '-p', 'udp', '--dport', '5353', '-j', 'ACCEPT']
+    const noIpv4 = [['-A', 'INPUT', '-i', 'eth0', '-j', 'DROP'], ['-A', 'OUTPUT', '-o', 'eth0', '-j', 'DROP']]
+    for (const args of ipv4 ? [mdns, ...newFlows] : noIpv4) await lab.exec(oursHost, 'iptables', args)
+    for (const args of [mdns, ...newFlows]) await lab.exec(oursHost, 'ip6tables', args)
+    return { lab, goHost, oursHost }
+  }
+
+  const flags = (address: string, extra: string[] = []): string[] => ['--address', `${address}/24`, '--natmap=false', '--log-level', 'info', ...extra]
+
+  // Go's zeroconf takes an mDNS answer only with an A record for its SRV target, and reads one TXT record
   it('is found by the Go node\'s mDNS and pings both ways', { timeout: 120_000 }, async () => {
     const token = goToken()
-    lab = await createNetnsLab({ prefix: 'evtgm', hosts: 2, subnet: '10.254.88' })
-    const [goHost, oursHost] = lab.hosts
-    for (const command of ['iptables', 'ip6tables']) {
-      for (const args of [
-        ['-A', 'OUTPUT', '-o', 'eth0', '-p', 'udp', '--dport', '5353', '-j', 'ACCEPT'],
-        ['-A', 'OUTPUT', '-o', 'eth0', '-p', 'tcp', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP'],
-        ['-A', 'OUTPUT', '-o', 'eth0', '-p', 'udp', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP']
-      ]) await lab.exec(oursHost, command, args)
-    }
-    const flags = (address: string): string[] => ['--address', `${address}/24`, '--dht=false', '--natmap=false', '--log-level', 'info']
-    daemons.push(edgevpnOf(lab, oursHost, 'ours', { name: 'ours-2', token, flags: flags('10.1.0.2') }))
-    daemons.push(edgevpnOf(lab, goHost, 'go', { name: 'go-1', token, flags: flags('10.1.0.1') }))
+    const { lab, goHost, oursHost } = await guardedPair('evtgm', '10.254.88', true)
+    daemons.push(edgevpnOf(lab, oursHost, 'ours', { name: 'ours-2', token, flags: flags('10.1.0.2', ['--dht=false']) }))
+    daemons.push(edgevpnOf(lab, goHost, 'go', { name: 'go-1', token, flags: flags('10.1.0.1', ['--dht=false']) }))
     const since = Date.now()
     await pingUntilUp(lab, oursHost, '10.1.0.1', 90_000)
     await pingUntilUp(lab, goHost, '10.1.0.2', 30_000)
     console.log(`found by Go's mDNS: both ways ${((Date.now() - since) / 1000).toFixed(1)} s after start`)
   })
-})
 
-describe.skipIf(goPeerUnavailableReason() !== undefined)('a Go node and ours on a LAN that carries no IPv4', () => {
-  let lab: NetnsLab
-  const daemons: LabDaemon[] = []
-
-  afterAll(async () => { await tearDown(daemons, lab, undefined) })
-
-  // Our node listens on IPv6 by default, as Go always has (/ip6/::). Its firewall drops IPv4 and
-  // lets it open no connection of its own, so the pair meets only if the Go node, given our node as
-  // its bootstrap peer, dials it on an IPv6 address.
-  it('connects over IPv6 to our node\'s default listen addresses and pings both ways', { timeout: 120_000 }, async () => {
+  // ours listens on IPv6 by default, as Go always has (/ip6/::); the Go node has ours as its bootstrap peer
+  it('is dialled over IPv6 on its default listen addresses, with no IPv4 on the link, and pings both ways', { timeout: 120_000 }, async () => {
     const token = goToken()
-    lab = await createNetnsLab({ prefix: 'evtg6', hosts: 2, subnet: '10.254.89' })
-    const [goHost, oursHost] = lab.hosts
-    for (const [i, host] of lab.hosts.entries()) await lab.exec(host, 'ip', ['-6', 'addr', 'add', `fd5e:ed6e::${i + 1}/64`, 'dev', 'eth0', 'nodad'])
-    for (const [command, args] of [
-      ['iptables', ['-A', 'INPUT', '-i', 'eth0', '-j', 'DROP']],
-      ['iptables', ['-A', 'OUTPUT', '-o', 'eth0', '-j', 'DROP']],
-      ['ip6tables', ['-A', 'OUTPUT', '-o', 'eth0', '-p', 'tcp', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP']],
-      ['ip6tables', ['-A', 'OUTPUT', '-o', 'eth0', '-p', 'udp', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP']]
-    ] as const) await lab.exec(oursHost, command, [...args])
-    const ours = edgevpnOf(lab, oursHost, 'ours', { name: 'ours-2', token, flags: ['--address', '10.1.0.2/24', '--mdns=false', '--natmap=false', '--log-level', 'info'] })
+    const { lab, goHost, oursHost } = await guardedPair('evtg6', '10.254.89', false)
+    const ours = edgevpnOf(lab, oursHost, 'ours', { name: 'ours-2', token, flags: flags('10.1.0.2', ['--mdns=false']) })
     daemons.push(ours)
     const started = await ours.waitForLog(record => record.message === 'node started')
     const onIp6 = (started.addresses as string[]).find(address => address.startsWith('/ip6/fd5e:ed6e::2/tcp/'))
-    expect(onIp6, 'a default listen address on the LAN\'s IPv6').toBeDefined()
-    daemons.push(edgevpnOf(lab, goHost, 'go', {
-      name: 'go-1',
-      token,
-      flags: ['--address', '10.1.0.1/24', '--mdns=false', '--natmap=false', '--discovery-bootstrap-peers', onIp6 as string, '--log-level', 'info']
-    }))
+    expect(onIp6, 'a default listen address on the link\'s IPv6').toBeDefined()
+    daemons.push(edgevpnOf(lab, goHost, 'go', { name: 'go-1', token, flags: flags('10.1.0.1', ['--mdns=false', '--discovery-bootstrap-peers', onIp6 as string]) }))
     const since = Date.now()
     await pingUntilUp(lab, oursHost, '10.1.0.1', 90_000)
     await pingUntilUp(lab, goHost, '10.1.0.2', 30_000)
