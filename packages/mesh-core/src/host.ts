@@ -12,7 +12,6 @@ import { isPrivateIp } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
 import { CODE_IP4, CODE_IP6, CODE_P2P, CODE_QUIC_V1, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { ip6Of, isIp6LinkLocal } from './addresses.js'
 import { mdnsService } from './discovery/mdns-service.js'
 import { createBlacklistGater } from './gater.js'
 import { HolePuncher, punchDialer } from './hole-punch.js'
@@ -281,9 +280,8 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     addresses: {
       listen: [...listen, ...relayListen].map(String),
       announce: announce.map(String),
-      // no other host can dial these; with ::1 announced, Go nodes that found ours through the DHT
-      // failed to dial it directly for about a minute and went through a relay
-      announceFilter: addresses => addresses.filter(address => !isIp6LinkLocal(address) && ip6Of(address) !== '::1')
+      // identify, the DHT and mDNS all tell peers these addresses
+      announceFilter: addresses => addresses.filter(address => !isIp6HostOnly(address))
     },
     transports: [
       tcp(),
@@ -386,6 +384,16 @@ function isPublicListenAddress (address: Multiaddr): boolean {
   if (host === undefined) return false
   if (host !== '0.0.0.0' && host !== '::') return isPrivateIp(host) === false
   return Object.values(networkInterfaces()).flat().some(nic => nic !== undefined && !nic.internal && isPrivateIp(nic.address) === false)
+}
+
+/**
+ * An IPv6 loopback or link-local address: no other host can dial it (a multiaddr carries no zone).
+ * With `::1` announced, Go nodes that found ours through the DHT failed to dial it directly for
+ * about a minute and went through a relay.
+ */
+function isIp6HostOnly (address: Multiaddr): boolean {
+  const ip6 = address.getComponents().find(c => c.code === CODE_IP6)?.value?.toLowerCase()
+  return ip6 !== undefined && (ip6 === '::1' || /^fe[89ab]/.test(ip6))
 }
 
 function defaultListenAddresses (useQuic: boolean): string[] {

@@ -139,7 +139,7 @@ export function resolveVpnInit (init: VpnServiceInit = {}): ResolvedVpnInit {
   if (wireProtocol !== 'auto' && wireProtocol !== 'go') throw new VpnConfigError(`wire protocol must be "auto" or "go", got "${String(wireProtocol)}"`)
 
   return {
-    interfaceName: interfaceName(init.interfaceName ?? 'edgevpn0'),
+    interfaceName: asFlagError('interface', () => checkInterfaceName(init.interfaceName ?? 'edgevpn0')),
     cidrs: cidrs.map(cidr => cidr.cidr),
     addresses: cidrs.map(cidr => cidr.ip),
     ipv4Cidr: cidrs.find(cidr => cidr.family === 4)?.cidr,
@@ -174,20 +174,16 @@ function interfaceCidr (option: string, cidr: string, only?: 4 | 6): InterfaceCi
   if (family === undefined || (only !== undefined && family !== only)) {
     throw new VpnConfigError(`--${option} "${cidr}" is not an ${only === 6 ? 'IPv6' : 'IP'} address with a prefix length, like ${only === 6 ? 'fd00::1/64' : '10.1.0.1/24'}`)
   }
-  try {
-    const parsed = parseCidr(cidr, family)
-    return { cidr, ip: canonicalIpText(parsed.address) as string, family }
-  } catch (err) {
-    if (err instanceof TunError) throw new VpnConfigError(`--${option}: ${err.message}`)
-    throw err
-  }
+  const parsed = asFlagError(option, () => parseCidr(cidr, family))
+  return { cidr, ip: canonicalIpText(parsed.address) as string, family }
 }
 
-function interfaceName (name: string): string {
+/** `check()`'s result; a TunError it throws (the TUN package's own check) becomes one naming `--option`. */
+function asFlagError<T> (option: string, check: () => T): T {
   try {
-    return checkInterfaceName(name)
+    return check()
   } catch (err) {
-    if (err instanceof TunError) throw new VpnConfigError(`--interface: ${err.message}`)
+    if (err instanceof TunError) throw new VpnConfigError(`--${option}: ${err.message}`)
     throw err
   }
 }

@@ -15,7 +15,6 @@ import { TypedEventEmitter, peerDiscoverySymbol, serviceCapabilities } from '@li
 import { isPrivate } from '@libp2p/utils'
 import { CODE_P2P, multiaddr } from '@multiformats/multiaddr'
 import dnsPacket from 'dns-packet'
-import { ip6Of, isIp6LinkLocal } from '../addresses.js'
 import { createLogger } from '../logger.js'
 import { lanInterfaces, onInterfaceSubnet } from './lan-interfaces.js'
 import type { LanInterface } from './lan-interfaces.js'
@@ -266,11 +265,7 @@ function peerInfoOf (addresses: Multiaddr[]): PeerInfo | undefined {
 
 /** Addresses worth telling a LAN: private and loopback IPs, not relayed ones. */
 function isLanAddress (address: Multiaddr): boolean {
-  const components = address.getComponents()
-  if (components.some(c => c.name === 'p2p-circuit')) return false
-  // IPv6 loopback and link-local addresses reach no other host
-  if (ip6Of(address) === '::1' || isIp6LinkLocal(address)) return false
-  return isPrivate(address)
+  return !address.getComponents().some(c => c.name === 'p2p-circuit') && isPrivate(address)
 }
 
 function bindSocket (port: number, address: string): Promise<Socket> {

@@ -41,7 +41,7 @@ const DEFAULT_USER_WAIT_MS = 10_000
 /**
  * Resolves true once `peerId` is a user, false when `timeoutMs` passes or `signal` aborts first.
  */
-export async function waitForUser (ledger: Ledger, peerId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+async function waitForUser (ledger: Ledger, peerId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
   if (isUser(ledger, peerId)) return true
   if (timeoutMs <= 0 || signal?.aborted === true) return false
   return await new Promise(resolve => {
