@@ -7,6 +7,12 @@
  * per interface bound to its address (port 5353, so answers are multicast as RFC 6762 asks) with
  * that interface as its multicast interface. A sender bound to a unicast address receives no
  * multicast, so nothing arrives twice. Interfaces are rescanned; new ones join, gone ones leave.
+ *
+ * Cost at rest (RFC 6762 §5.2, §7.3, §8.3): every query is answered by every node, to the whole
+ * group, so a fixed query period costs each node the square of the LAN's node count. Instead a
+ * node announces itself when it starts and when its addresses change, queries 1 s, 2 s, 4 s, …
+ * apart up to `interval`, and counts another node's query as its own (all answers are multicast,
+ * so it hears them too). Answers wait 20–120 ms and go out at most once a second per interface.
  */
 import { randomBytes } from 'node:crypto'
 import { createSocket } from 'node:dgram'
@@ -19,14 +25,19 @@ import { createLogger } from '../logger.js'
 import { lanInterfaces, onInterfaceSubnet } from './lan-interfaces.js'
 import type { LanInterface } from './lan-interfaces.js'
 import type { Logger } from '../logger.js'
-import type { PeerDiscovery, PeerDiscoveryEvents, PeerId, PeerInfo, Startable } from '@libp2p/interface'
+import type { Libp2pEvents, PeerDiscovery, PeerDiscoveryEvents, PeerId, PeerInfo, Startable, TypedEventTarget } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Socket } from 'node:dgram'
 
 export interface MdnsServiceInit {
   /** The name queried, e.g. `<token mdns>.local`. */
   serviceTag: string
-  /** Query interval in ms. @default 10_000 */
+  /**
+   * Longest wait between two queries in ms; the waits double from 1 s up to it, and start over
+   * when an interface joins.
+   *
+   * @default 600_000
+   */
   interval?: number
   /** How often interfaces are rescanned, in ms. @default 5_000 */
   rescanInterval?: number
@@ -43,12 +54,19 @@ export interface MdnsServiceInit {
 export interface MdnsServiceComponents {
   peerId: PeerId
   addressManager: { getAddresses(): Multiaddr[] }
+  /** Announces again when our addresses change. @default no re-announcements */
+  events?: TypedEventTarget<Pick<Libp2pEvents, 'self:peer:update'>>
 }
 
 const TXT_PREFIX = 'dnsaddr='
 /** A TXT string holds at most 255 bytes (RFC 6763 §6.1). */
 const MAX_TXT_LENGTH = 255
 const ANSWER_TTL = 120
+const FIRST_QUERY_WAIT_MS = 1_000
+/** RFC 6762 §6: a shared answer waits 20–120 ms, so the answers to one query do not collide. */
+const ANSWER_DELAY_MS = [20, 120] as const
+/** RFC 6762 §6.2: the same record is multicast at most once a second per interface. */
+const MIN_ANSWER_GAP_MS = 1_000
 
 interface Sender {
   lan: LanInterface
@@ -74,14 +92,19 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
   readonly traffic = { bytesIn: 0, bytesOut: 0 }
   private receiver?: Socket
   private readonly senders = new Map<string, Sender>()
-  private timers: NodeJS.Timeout[] = []
+  private rescanTimer?: NodeJS.Timeout
+  private queryTimer?: NodeJS.Timeout
+  private queryWait = FIRST_QUERY_WAIT_MS
+  /** Pending answer per interface key, and when the last one went out. */
+  private readonly answerTimers = new Map<string, NodeJS.Timeout>()
+  private readonly lastAnswerAt = new Map<string, number>()
   private warnedNoInterface = false
 
   constructor (components: MdnsServiceComponents, init: MdnsServiceInit) {
     super()
     this.components = components
     this.serviceTag = init.serviceTag
-    this.interval = init.interval ?? 10_000
+    this.interval = init.interval ?? 600_000
     this.rescanInterval = init.rescanInterval ?? 5_000
     this.port = init.port ?? 5353
     this.group = init.group ?? '224.0.0.251'
@@ -99,17 +122,21 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
     this.receiver = receiver
     receiver.on('message', this.onMessage)
     this.rescan()
-    this.query()
-    this.timers = [
-      setInterval(() => { this.rescan() }, this.rescanInterval),
-      setInterval(() => { this.query() }, this.interval)
-    ]
-    for (const timer of this.timers) timer.unref()
+    this.rescanTimer = setInterval(() => { this.rescan() }, this.rescanInterval).unref()
+    this.components.events?.addEventListener('self:peer:update', this.onAddressesChanged)
+  }
+
+  /** Announces and starts querying once the transports listen (our answers need their addresses). */
+  afterStart (): void {
+    this.announce()
+    this.restartQueries()
   }
 
   async stop (): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer)
-    this.timers = []
+    this.components.events?.removeEventListener('self:peer:update', this.onAddressesChanged)
+    clearInterval(this.rescanTimer)
+    clearTimeout(this.queryTimer)
+    this.queryTimer = undefined
     for (const key of [...this.senders.keys()]) this.leave(key)
     const receiver = this.receiver
     this.receiver = undefined
@@ -122,7 +149,10 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
     for (const key of [...this.senders.keys()]) if (!current.has(key)) this.leave(key)
     const joining = [...current].filter(([key]) => !this.senders.has(key))
     for (const [key, lan] of joining) this.join(key, lan)
-    if (joining.length > 0) this.query()
+    if (joining.length > 0 && this.queryTimer !== undefined) {
+      this.announce()
+      this.restartQueries()
+    }
 
     if (current.size === 0 && !this.warnedNoInterface) {
       this.log.warn('mDNS has no interface to use yet (none is up with an IPv4 address and multicast); LAN discovery starts when one is')
@@ -170,24 +200,45 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
     const sender = this.senders.get(key)
     if (sender === undefined) return
     this.senders.delete(key)
+    clearTimeout(this.answerTimers.get(key))
+    this.answerTimers.delete(key)
+    this.lastAnswerAt.delete(key)
     try { this.receiver?.dropMembership(this.group, sender.lan.address) } catch { /* the interface is gone */ }
     try { sender.socket.close() } catch { /* closed after an error */ }
   }
 
-  private query (): void {
-    const message = dnsPacket.encode({ type: 'query', id: 0, questions: [{ name: this.serviceTag, type: 'PTR', class: 'IN' }] })
-    this.send(() => message)
+  /** Queries now, then 1 s, 2 s, 4 s, … apart up to the interval. */
+  private restartQueries (): void {
+    this.queryWait = FIRST_QUERY_WAIT_MS
+    this.query()
   }
 
-  /** Sends the message made for each interface on the one whose subnet holds `to`, or on every one. */
-  private send (messageFor: (lan: LanInterface) => Buffer, to?: string): void {
-    const senders = [...this.senders.values()]
-    const matching = to === undefined ? [] : senders.filter(sender => onInterfaceSubnet(sender.lan, to))
-    for (const { lan, socket } of matching.length > 0 ? matching : senders) {
-      const message = messageFor(lan)
-      this.traffic.bytesOut += message.length
-      socket.send(message, this.port, this.group, () => { /* send errors show on the socket */ })
-    }
+  private query (): void {
+    const message = dnsPacket.encode({ type: 'query', id: 0, questions: [{ name: this.serviceTag, type: 'PTR', class: 'IN' }] })
+    for (const sender of this.senders.values()) this.sendOn(sender, message)
+    this.scheduleNextQuery()
+  }
+
+  /** The next query after the current wait (±20 %, so that nodes started together drift apart). */
+  private scheduleNextQuery (): void {
+    clearTimeout(this.queryTimer)
+    const wait = this.queryWait * (0.8 + 0.4 * Math.random())
+    this.queryWait = Math.min(this.queryWait * 2, this.interval)
+    this.queryTimer = setTimeout(() => { this.query() }, wait).unref()
+  }
+
+  /** Unsolicited answers on every interface (RFC 6762 §8.3): the others learn of us without asking. */
+  private announce (): void {
+    for (const [key, sender] of this.senders) this.scheduleAnswer(key, sender)
+  }
+
+  private readonly onAddressesChanged = (): void => {
+    if (this.queryTimer !== undefined) this.announce()
+  }
+
+  private sendOn ({ socket }: Sender, message: Buffer): void {
+    this.traffic.bytesOut += message.length
+    socket.send(message, this.port, this.group, () => { /* send errors show on the socket */ })
   }
 
   private readonly onMessage = (bytes: Buffer, from: { address: string }): void => {
@@ -198,18 +249,40 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
     } catch {
       return // not ours to fix: other mDNS speakers share the group
     }
-    if (packet.type === 'query') this.answer(packet, from.address)
+    if (packet.type === 'query') this.onQuery(packet, from.address)
     else this.readAnswer(packet)
   }
 
-  /**
-   * Answers a query for our service tag the way go-libp2p's zeroconf does: PTR to our instance, one
-   * TXT record holding a `dnsaddr=` string per LAN address, and an SRV and A record naming the
-   * interface's address. Go's zeroconf keeps only the last TXT record and drops an instance that
-   * resolves to no A/AAAA record, so without them Go nodes never found ours (only ours found Go).
-   */
-  private answer (packet: dnsPacket.Packet, from: string): void {
+  private onQuery (packet: dnsPacket.Packet, from: string): void {
     if (packet.questions?.some(question => question.name === this.serviceTag) !== true) return
+    const senders = [...this.senders]
+    if (senders.some(([, sender]) => sender.lan.address === from)) return // our own, looped back
+    // someone else asked our question: its answers reach us too, so our next query can wait
+    // (RFC 6762 §7.3); answer on the interface that faces the asker, or on all if none does
+    if (this.queryTimer !== undefined) this.scheduleNextQuery()
+    const facing = senders.filter(([, sender]) => onInterfaceSubnet(sender.lan, from))
+    for (const [key, sender] of facing.length > 0 ? facing : senders) this.scheduleAnswer(key, sender)
+  }
+
+  /** One answer per interface after a short random delay, and at most one a second. */
+  private scheduleAnswer (key: string, sender: Sender): void {
+    if (this.answerTimers.has(key)) return
+    const [low, high] = ANSWER_DELAY_MS
+    const earliest = (this.lastAnswerAt.get(key) ?? -Infinity) + MIN_ANSWER_GAP_MS
+    const delay = Math.max(low + Math.random() * (high - low), earliest - Date.now())
+    this.answerTimers.set(key, setTimeout(() => {
+      this.answerTimers.delete(key)
+      if (this.senders.get(key) === sender) this.answerOn(key, sender)
+    }, delay).unref())
+  }
+
+  /**
+   * Our answer, the way go-libp2p's zeroconf writes it: PTR to our instance, one TXT record holding
+   * a `dnsaddr=` string per LAN address, and an SRV and A record naming the interface's address.
+   * Go's zeroconf keeps only the last TXT record and drops an instance that resolves to no A/AAAA
+   * record, so without them Go nodes never found ours (only ours found Go).
+   */
+  private answerOn (key: string, sender: Sender): void {
     const own = `${this.instanceName}.${this.serviceTag}`
     const hostName = `${this.instanceName}.local`
     const self = this.components.peerId.toString()
@@ -218,7 +291,8 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
       .map(address => `${TXT_PREFIX}${address.getComponents().some(c => c.code === CODE_P2P) ? address.toString() : `${address.toString()}/p2p/${self}`}`)
       .filter(text => Buffer.byteLength(text) <= MAX_TXT_LENGTH)
     if (texts.length === 0) return
-    this.send(lan => dnsPacket.encode({
+    this.lastAnswerAt.set(key, Date.now())
+    this.sendOn(sender, dnsPacket.encode({
       type: 'response',
       id: 0,
       flags: dnsPacket.AUTHORITATIVE_ANSWER,
@@ -227,9 +301,9 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
         { name: own, type: 'TXT', class: 'IN', ttl: ANSWER_TTL, data: texts },
         // the port is a placeholder, as in go-libp2p: the TXT addresses carry the real ones
         { name: own, type: 'SRV', class: 'IN', ttl: ANSWER_TTL, data: { priority: 0, weight: 0, port: 4001, target: hostName } },
-        { name: hostName, type: 'A', class: 'IN', ttl: ANSWER_TTL, data: lan.address }
+        { name: hostName, type: 'A', class: 'IN', ttl: ANSWER_TTL, data: sender.lan.address }
       ]
-    }), from)
+    }))
   }
 
   private readAnswer (packet: dnsPacket.Packet): void {
