@@ -10,9 +10,9 @@ import type { Logger, MeshLibp2p } from '@edgevpn/mesh-core'
 import type { PeerId } from '@libp2p/interface'
 
 /** Why a received message was dropped. */
-export type DropReason = 'oversized' | 'badEnvelope' | 'unsealFailed' | 'gunzipFailed' | 'badBlock' | 'badSummary' | 'handlerError' | 'queueFull'
+export type DropReason = 'oversized' | 'badEnvelope' | 'unsealFailed' | 'gunzipFailed' | 'badBlock' | 'badChanges' | 'handlerError' | 'queueFull'
 
-const DROP_REASONS: readonly DropReason[] = ['oversized', 'badEnvelope', 'unsealFailed', 'gunzipFailed', 'badBlock', 'badSummary', 'handlerError', 'queueFull']
+const DROP_REASONS: readonly DropReason[] = ['oversized', 'badEnvelope', 'unsealFailed', 'gunzipFailed', 'badBlock', 'badChanges', 'handlerError', 'queueFull']
 
 export interface GossipHubStats {
   /** Messages from other peers on our topics, before any check. */

@@ -27,7 +27,7 @@
  */
 
 export { Ledger, DEFAULT_OWNERSHIP_TTL_MS } from './ledger.js'
-export type { LedgerInit, MergeResult, WatchFilter } from './ledger.js'
+export type { ChangeCursor, LedgerInit, LocalBlockListener, MergeResult, WatchFilter } from './ledger.js'
 export type { LedgerChange } from './changes.js'
 export { checksum, checksumRecord, encodeBlock, parseBlock, genesisBlock, newBlock, isWellFormedBlock, GENESIS_HASH } from './block.js'
 export type { Block } from './block.js'
@@ -62,7 +62,7 @@ export { GossipHub, MessageDropError } from './gossip-hub.js'
 export type { GossipHubComponents, GossipHubInit, GossipHubStats, HubHandler, HubMessage, DropReason } from './gossip-hub.js'
 export { LEDGER_SYNC_PROTOCOL, ledgerSummary, requestSync, respondSync, SyncProtocolError } from './sync-protocol.js'
 export type { SyncOutcome, SyncSessionInit } from './sync-protocol.js'
-export { LedgerSync, digestTopic } from './ledger-sync.js'
+export { LedgerSync, changesTopic } from './ledger-sync.js'
 export type { LedgerSyncComponents, LedgerSyncInit, LedgerSyncStats } from './ledger-sync.js'
 export { announce, announceUpdate, persist, announceDeleteBucket, announceDeleteBucketKey } from './announce.js'
 export type { Announcement, AnnounceInit, AnnounceStep, BoundedAnnounceInit } from './announce.js'

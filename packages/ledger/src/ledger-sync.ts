@@ -1,25 +1,22 @@
 /**
- * The network half of the ledger: gossip of blocks (Go-compatible), digest summaries and the
- * `/edgevpn-ts/ledger-sync/1.0.0` anti-entropy protocol between TypeScript nodes.
+ * The network half of the ledger: gossip of blocks (Go-compatible), gossip of changed entries and
+ * the `/edgevpn-ts/ledger-sync` anti-entropy protocol between TypeScript nodes.
  *
  * Design. Go edgevpn converges by brute force: every local write broadcasts the whole last block,
- * and every node re-broadcasts its whole last block on a backoff ticker (max =
- * `--ledger-synchronization-interval`), forever. We keep what Go peers need and replace the rest:
+ * and every node re-broadcasts its whole last block on a backoff ticker, forever, so a mesh at rest
+ * costs each node the square of its size. We keep what Go peers need and send changes otherwise:
  *
- * - Local writes broadcast the gzipped last block at once on the ledger topic, as Go does (Go
- *   peers understand nothing else, and it is the fastest path for everyone). Bursts coalesce: while
- *   one broadcast is being sent, only the newest block is queued behind it.
- * - On every tick a node publishes a 33-byte summary (a hash over all its entry digests) on a
- *   second sealed topic derived from the ledger topic, which Go nodes never join. A node that sees
- *   a summary different from its own runs the sync protocol, after a short random delay, with the
- *   peer that delivered it (always connected), skipped if the author's newest summary matches by
- *   then. A repaired node publishes its new summary at once, so a lagging node is healed by one
- *   peer, not by all of them.
- * - On every tick a node also pulls from one random topic peer (one round trip when in sync), so a
- *   node that gossip does not reach at all is still repaired.
- * - The full-block re-broadcast on the tick happens only while some peer on the ledger topic does
- *   not speak the sync protocol (per identify's protocol list in the peer store; unknown counts as
- *   Go), and otherwise at the much lower `fullBlockIntervalMs` as a safety net.
+ * - While some peer on the ledger topic does not speak the sync protocol (Go edgevpn, or not
+ *   identified yet: per identify's protocol list in the peer store), or with ownership off, every
+ *   local write and every tick broadcast the gzipped last block on the ledger topic, as Go does.
+ *   Bursts coalesce: while one broadcast is being sent, only the newest block is queued behind it.
+ * - Otherwise a local write publishes only the entries it changed (signed, a few hundred bytes) on
+ *   a second sealed topic derived from the ledger topic, which Go nodes never join. A heartbeat
+ *   that only refreshes this node's `healthcheck` time is not pushed at all (after the first one):
+ *   it is soft state, read with minutes of slack, and travels with the pulls below.
+ * - On every tick a node pulls from one random topic peer. The requester keeps the responder's
+ *   change-log cursor, so a pull costs one round trip when in sync and the digests of what changed
+ *   there since the last pull otherwise. The pulls repair whatever gossip missed.
  * - A peer joining the ledger topic (start, late join, partition heal, topic rotation) is synced
  *   with at once: a late joiner has everything after one round trip instead of after the next
  *   tick; a Go joiner gets our full block.
@@ -27,13 +24,18 @@
 
 import { createLogger, DEFAULT_MAX_MESSAGE_SIZE, ledgerTopic, md5Hex, BackoffTicker } from '@edgevpn/mesh-core'
 import { encodeBlockPayload, gunzipBounded, PayloadDecodeError } from './block-payload.js'
+import { digestKey } from './digest.js'
+import { encodeEntry } from './entry.js'
 import { GossipHub, MessageDropError } from './gossip-hub.js'
+import { BUCKETS } from './policy.js'
+import { packFields, splitFields } from './records.js'
 import { SealKeyring } from './seal-keys.js'
-import { ledgerSummary, LEDGER_SYNC_PROTOCOL, requestSync, respondSync } from './sync-protocol.js'
+import { LEDGER_SYNC_PROTOCOL, LEDGER_SYNC_PROTOCOL_V1, parseEntryRecords, requestSync, respondSync } from './sync-protocol.js'
 import type { Block } from './block.js'
 import type { GossipHubInit, HubMessage } from './gossip-hub.js'
 import type { Ledger } from './ledger.js'
-import type { SyncOutcome, SyncSessionInit } from './sync-protocol.js'
+import type { KeyedEntry } from './merge.js'
+import type { RequestOutcome, SyncCursor, SyncOutcome, SyncSessionInit } from './sync-protocol.js'
 import type { Logger, MeshLibp2p, NetworkConfig } from '@edgevpn/mesh-core'
 import type { PeerId, Stream } from '@libp2p/interface'
 
@@ -50,12 +52,6 @@ export interface LedgerSyncInit {
    * @default 10000
    */
   syncIntervalMs?: number
-  /**
-   * Full-block re-broadcast interval in ms when every topic peer speaks the sync protocol.
-   *
-   * @default 300000
-   */
-  fullBlockIntervalMs?: number
   /**
    * Largest block JSON accepted after gunzip, in bytes (stops gzip bombs).
    *
@@ -74,12 +70,6 @@ export interface LedgerSyncInit {
    * @default 4
    */
   maxConcurrentSyncs?: number
-  /**
-   * Random delay before acting on a summary mismatch, in ms (lets one repair cancel the others).
-   *
-   * @default 500
-   */
-  mismatchJitterMs?: number
   /** Options passed to both gossip hubs. */
   hub?: Pick<GossipHubInit, 'rotationCheckMs' | 'previousTopicGraceMs' | 'maxQueuedMessages' | 'maxQueuedBytes'>
   /** @default Date.now */
@@ -98,31 +88,34 @@ export interface LedgerSyncStats {
   syncsServed: number
   /** Entries (or blocks) received through sync sessions. */
   syncReceived: number
+  /** Sealed bytes read and written in the sync sessions we started. */
+  syncBytes: number
   blocksPublished: number
-  summariesPublished: number
+  /** Messages of changed entries published to our TypeScript peers. */
+  changesPublished: number
 }
 
-type SyncReason = 'join' | 'mismatch' | 'periodic' | 'manual'
+type SyncReason = 'join' | 'periodic' | 'manual'
 
 /**
- * A summary mismatch with a peer whose last sync exchanged entries but changed nothing here (a
- * lasting disagreement, e.g. an entry our ownership rules reject) is not acted on for this long.
+ * A pull from a peer whose last session exchanged entries but changed nothing here (a lasting
+ * disagreement, e.g. an entry our ownership rules reject) is not repeated for this long.
  */
 const FUTILE_SYNC_BACKOFF_MS = 30_000
-const SUMMARY_VERSION = 1
-/** Peers whose last summary we remember, at most. */
+const CHANGES_VERSION = 1
+/** Peers whose cursor we remember, at most. */
 const MAX_REMEMBERED_PEERS = 4096
 
-/** The topic of digest summaries: derived from the ledger topic, so it rotates with it. */
-export function digestTopic (network: NetworkConfig, nowMs: number): string {
-  return md5Hex(ledgerTopic(network, nowMs) + ':edgevpn-ts/ledger-digest')
+/** The topic of changed entries: derived from the ledger topic, so it rotates with it. */
+export function changesTopic (network: NetworkConfig, nowMs: number): string {
+  return md5Hex(ledgerTopic(network, nowMs) + ':edgevpn-ts/ledger-changes')
 }
 
 export class LedgerSync {
   readonly ledgerHub: GossipHub
-  readonly digestHub: GossipHub
+  readonly changesHub: GossipHub
   readonly stats: LedgerSyncStats = {
-    syncs: 0, syncsInSync: 0, syncsFailed: 0, syncsServed: 0, syncReceived: 0, blocksPublished: 0, summariesPublished: 0
+    syncs: 0, syncsInSync: 0, syncsFailed: 0, syncsServed: 0, syncReceived: 0, syncBytes: 0, blocksPublished: 0, changesPublished: 0
   }
 
   private readonly libp2p: MeshLibp2p
@@ -132,22 +125,18 @@ export class LedgerSync {
   private readonly maxFrameBytes: number
   private readonly syncTimeoutMs: number
   private readonly maxConcurrentSyncs: number
-  private readonly mismatchJitterMs: number
-  private readonly fullBlockIntervalMs: number
   private readonly clock: () => number
   private readonly logger: Logger
   private readonly ticker: BackoffTicker
-  private readonly peerSummaries = new Map<string, string>()
+  private readonly cursors = new Map<string, SyncCursor>()
   private readonly lastFutileSync = new Map<string, number>()
   private readonly inFlight = new Map<string, Promise<SyncOutcome | undefined>>()
   private readonly waiting: Array<() => void> = []
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private readonly unsubscribers: Array<() => void> = []
   private running = 0
-  private lastFullBlockAt = -Infinity
   private pendingBlock?: Block
   private broadcasting?: Promise<void>
-  private summaryTimer?: ReturnType<typeof setTimeout>
+  private heartbeatPushed = false
   private started = false
 
   constructor (components: LedgerSyncComponents, init: LedgerSyncInit) {
@@ -161,15 +150,13 @@ export class LedgerSync {
     this.maxBlockBytes = init.maxBlockBytes ?? 64 * 1024 * 1024
     this.syncTimeoutMs = init.syncTimeoutMs ?? 15_000
     this.maxConcurrentSyncs = init.maxConcurrentSyncs ?? 4
-    this.mismatchJitterMs = init.mismatchJitterMs ?? 500
-    this.fullBlockIntervalMs = init.fullBlockIntervalMs ?? 300_000
     const hubComponents = { peerId: this.libp2p.peerId, pubsub: this.libp2p.services.pubsub }
     const hubInit = { ...init.hub, keyring: this.keyring, maxMessageSize, clock: this.clock }
     this.ledgerHub = new GossipHub(hubComponents, {
       ...hubInit, topicAt: now => ledgerTopic(init.network, now), logger: this.logger.child('hub')
     })
-    this.digestHub = new GossipHub(hubComponents, {
-      ...hubInit, topicAt: now => digestTopic(init.network, now), logger: this.logger.child('digest-hub')
+    this.changesHub = new GossipHub(hubComponents, {
+      ...hubInit, topicAt: now => changesTopic(init.network, now), logger: this.logger.child('changes-hub')
     })
     this.ticker = new BackoffTicker({
       maxInterval: init.syncIntervalMs ?? 10_000,
@@ -177,7 +164,7 @@ export class LedgerSync {
     }, async () => { await this.tick() })
   }
 
-  /** Publishes `block` at once: each block the ledger makes locally (see `start`), or the last one for a Go peer. */
+  /** Publishes `block` soon: coalesced, so a burst of writes sends the newest block once more at most. */
   private broadcast (block: Block): void {
     if (!this.started) return
     this.pendingBlock = block
@@ -192,17 +179,18 @@ export class LedgerSync {
   async start (): Promise<void> {
     if (this.started) return
     this.started = true
-    await this.libp2p.handle(LEDGER_SYNC_PROTOCOL, async (stream) => { await this.serve(stream) }, {
-      runOnLimitedConnection: true, maxInboundStreams: 2, maxOutboundStreams: 2
-    })
+    const handler = async (stream: Stream): Promise<void> => { await this.serve(stream) }
+    for (const protocol of [LEDGER_SYNC_PROTOCOL, LEDGER_SYNC_PROTOCOL_V1]) {
+      await this.libp2p.handle(protocol, handler, { runOnLimitedConnection: true, maxInboundStreams: 2, maxOutboundStreams: 2 })
+    }
     this.unsubscribers.push(
-      this.ledger.onLocalBlock(block => { this.broadcast(block) }),
+      this.ledger.onLocalBlock((block, changed) => { void this.onLocalBlock(block, changed) }),
       this.ledgerHub.addHandler(async message => { await this.onBlockMessage(message) }),
-      this.ledgerHub.onPeerJoin(peer => { this.onPeerJoin(peer) }),
-      this.digestHub.addHandler(message => { this.onSummaryMessage(message) })
+      this.ledgerHub.onPeerJoin(peer => { void this.syncWith(peer, 'join') }),
+      this.changesHub.addHandler(async message => { await this.onChangesMessage(message) })
     )
     this.ledgerHub.start()
-    this.digestHub.start()
+    this.changesHub.start()
     this.ticker.start()
   }
 
@@ -211,18 +199,15 @@ export class LedgerSync {
     this.started = false
     await this.ticker.stop()
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe()
-    for (const timer of this.timers) clearTimeout(timer)
-    this.timers.clear()
-    clearTimeout(this.summaryTimer)
     for (const wake of this.waiting.splice(0)) wake()
-    await this.libp2p.unhandle(LEDGER_SYNC_PROTOCOL)
+    for (const protocol of [LEDGER_SYNC_PROTOCOL, LEDGER_SYNC_PROTOCOL_V1]) await this.libp2p.unhandle(protocol)
     await Promise.allSettled([...this.inFlight.values(), this.broadcasting])
     await this.ledgerHub.stop()
-    await this.digestHub.stop()
+    await this.changesHub.stop()
   }
 
   /**
-   * Reconcile with `peer` now over the sync protocol (a Go peer gets our full block instead).
+   * Pull from `peer` now over the sync protocol (a Go peer gets our full block instead).
    *
    * @returns the outcome, or undefined when skipped or failed (failures are logged)
    */
@@ -230,7 +215,7 @@ export class LedgerSync {
     const id = peer.toString()
     const running = this.inFlight.get(id)
     if (running !== undefined) return running
-    if ((reason === 'mismatch' || reason === 'periodic') && this.clock() - (this.lastFutileSync.get(id) ?? -Infinity) < FUTILE_SYNC_BACKOFF_MS) return undefined
+    if (reason === 'periodic' && this.clock() - (this.lastFutileSync.get(id) ?? -Infinity) < FUTILE_SYNC_BACKOFF_MS) return undefined
     const session = this.runSync(peer, reason).finally(() => { this.inFlight.delete(id) })
     this.inFlight.set(id, session)
     return session
@@ -252,27 +237,44 @@ export class LedgerSync {
 
   private async publishBlock (block: Block): Promise<void> {
     try {
-      if (await this.ledgerHub.publish(await encodeBlockPayload(block))) {
-        this.stats.blocksPublished++
-        this.lastFullBlockAt = this.clock()
-      }
+      if (await this.ledgerHub.publish(await encodeBlockPayload(block))) this.stats.blocksPublished++
     } catch (err) {
       this.logger.warn('block broadcast failed', { error: err })
     }
   }
 
-  private async publishSummary (): Promise<void> {
-    const summary = Buffer.concat([Buffer.from([SUMMARY_VERSION]), Buffer.from(ledgerSummary(this.ledger), 'hex')])
-    if (await this.digestHub.publish(summary)) this.stats.summariesPublished++
+  /** A local write: the whole block where a Go peer listens or ownership is off, else the changed entries. */
+  private async onLocalBlock (block: Block, changed: readonly KeyedEntry[]): Promise<void> {
+    if (this.ledger.mode === 'off' || await this.hasLegacyPeers()) {
+      this.broadcast(block)
+      return
+    }
+    if (this.isHeartbeatRefresh(changed)) return
+    const payload = encodeChanges(changed)
+    // a write too large for one message (e.g. a big bucket deleted) goes whole, as Go would send it
+    if (payload.length > this.maxFrameBytes / 2) {
+      this.broadcast(block)
+      return
+    }
+    try {
+      if (await this.changesHub.publish(payload)) this.stats.changesPublished++
+    } catch (err) {
+      this.logger.warn('publishing changed entries failed', { error: err })
+    }
+  }
+
+  /** Only this node's heartbeat time moved, and an earlier heartbeat was pushed already. */
+  private isHeartbeatRefresh (changed: readonly KeyedEntry[]): boolean {
+    const self = this.libp2p.peerId.toString()
+    const onlyHeartbeat = changed.length > 0 && changed.every(({ bucket, key, entry }) => bucket === BUCKETS.healthcheck && key === self && !entry.deleted)
+    if (!onlyHeartbeat) return false
+    if (this.heartbeatPushed) return true
+    this.heartbeatPushed = true
+    return false
   }
 
   private async tick (): Promise<void> {
-    if (await this.hasLegacyPeers() || this.clock() - this.lastFullBlockAt >= this.fullBlockIntervalMs) {
-      await this.publishBlock(this.ledger.lastBlock())
-    }
-    await this.publishSummary()
-    // pull from one random peer as well: repairs a node that gossip does not reach (e.g. outside
-    // every gossipsub mesh), at the price of one small round trip when already in sync
+    if (await this.hasLegacyPeers()) await this.publishBlock(this.ledger.lastBlock())
     const peers = (await Promise.all(this.ledgerHub.topicPeers().map(async peer => await this.speaksSync(peer) ? peer : undefined)))
       .filter(peer => peer !== undefined)
     if (peers.length > 0) void this.syncWith(peers[Math.floor(Math.random() * peers.length)], 'periodic')
@@ -290,38 +292,16 @@ export class LedgerSync {
     if (result.error !== undefined) throw new MessageDropError('badBlock', result.error)
   }
 
-  private onSummaryMessage (message: HubMessage): void {
-    const { payload, author, forwarder } = message
-    if (payload.length !== 33 || payload[0] !== SUMMARY_VERSION) throw new MessageDropError('badSummary', `${payload.length} byte summary`)
-    if (author === undefined) return
-    const id = author.toString()
-    const summary = Buffer.from(payload.subarray(1)).toString('hex')
-    this.peerSummaries.delete(id)
-    this.peerSummaries.set(id, summary)
-    if (this.peerSummaries.size > MAX_REMEMBERED_PEERS) this.peerSummaries.delete(this.peerSummaries.keys().next().value as string)
-    if (summary === ledgerSummary(this.ledger)) return
-    // reconcile with the peer that handed us the summary: it is connected (the author may be
-    // hops away) and has seen at least what the author announced
-    this.later(Math.random() * this.mismatchJitterMs, () => {
-      if (this.peerSummaries.get(id) !== ledgerSummary(this.ledger)) void this.syncWith(forwarder, 'mismatch')
-    })
-  }
-
-  private onPeerJoin (peer: PeerId): void {
-    void this.syncWith(peer, 'join')
-  }
-
-  private later (ms: number, task: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer)
-      if (this.started) task()
-    }, ms)
-    this.timers.add(timer)
+  private async onChangesMessage (message: HubMessage): Promise<void> {
+    const entries = decodeChanges(message.payload)
+    if (entries === undefined) throw new MessageDropError('badChanges', `${message.payload.length} byte message of changed entries`)
+    await this.ledger.mergeEntries(entries)
   }
 
   private async speaksSync (peer: PeerId): Promise<boolean> {
     try {
-      return (await this.libp2p.peerStore.get(peer)).protocols.includes(LEDGER_SYNC_PROTOCOL)
+      const { protocols } = await this.libp2p.peerStore.get(peer)
+      return protocols.includes(LEDGER_SYNC_PROTOCOL) || protocols.includes(LEDGER_SYNC_PROTOCOL_V1)
     } catch {
       return false
     }
@@ -356,10 +336,10 @@ export class LedgerSync {
   }
 
   /** Opens a sync stream to `peer` and runs the requester side; undefined for a Go peer. */
-  private async requestFrom (peer: PeerId, init: SyncSessionInit): Promise<SyncOutcome | undefined> {
+  private async requestFrom (peer: PeerId, init: SyncSessionInit): Promise<RequestOutcome | undefined> {
     let stream: Stream
     try {
-      stream = await this.libp2p.dialProtocol(peer, LEDGER_SYNC_PROTOCOL, { runOnLimitedConnection: true, signal: init.signal })
+      stream = await this.libp2p.dialProtocol(peer, [LEDGER_SYNC_PROTOCOL, LEDGER_SYNC_PROTOCOL_V1], { runOnLimitedConnection: true, signal: init.signal })
     } catch (err) {
       if ((err as Error).name !== 'UnsupportedProtocolError') throw err
       // a Go peer: give it our state the only way it understands
@@ -367,7 +347,7 @@ export class LedgerSync {
       this.broadcast(this.ledger.lastBlock())
       return undefined
     }
-    return abortOnSignal(stream, init.signal, async () => requestSync(stream, this.ledger, init))
+    return abortOnSignal(stream, init.signal, async () => requestSync(stream, this.ledger, init, this.cursors.get(peer.toString())))
   }
 
   private async serve (stream: Stream): Promise<void> {
@@ -376,32 +356,19 @@ export class LedgerSync {
       const outcome = await withDeadline(abortOnSignal(stream, init.signal, async () => respondSync(stream, this.ledger, init)), init.signal)
       this.stats.syncsServed++
       this.stats.syncReceived += outcome.received
-      if (outcome.changed) this.announceRepair()
     } catch (err) {
       this.logger.debug('serving a sync failed', { error: err })
     }
   }
 
-  private recordOutcome (peer: PeerId, outcome: SyncOutcome): void {
+  private recordOutcome (peer: PeerId, outcome: RequestOutcome): void {
     this.stats.syncs++
     if (outcome.inSync) this.stats.syncsInSync++
     this.stats.syncReceived += outcome.received
+    this.stats.syncBytes += outcome.bytes ?? 0
     const id = peer.toString()
-    this.lastFutileSync.delete(id)
-    if (!outcome.inSync && !outcome.changed) {
-      this.lastFutileSync.set(id, this.clock())
-      if (this.lastFutileSync.size > MAX_REMEMBERED_PEERS) this.lastFutileSync.delete(this.lastFutileSync.keys().next().value as string)
-    }
-    if (outcome.changed) this.announceRepair()
-  }
-
-  /** After a repair, tell the others soon (debounced) so their pending mismatch syncs are skipped. */
-  private announceRepair (): void {
-    if (this.summaryTimer !== undefined || !this.started) return
-    this.summaryTimer = setTimeout(() => {
-      this.summaryTimer = undefined
-      if (this.started) void this.publishSummary()
-    }, 100)
+    remember(this.cursors, id, outcome.cursor)
+    remember(this.lastFutileSync, id, !outcome.inSync && !outcome.changed && outcome.received > 0 ? this.clock() : undefined)
   }
 
   private async acquire (): Promise<void> {
@@ -442,4 +409,27 @@ async function withDeadline<T> (work: Promise<T>, signal: AbortSignal): Promise<
     signal.removeEventListener('abort', onAbort)
     work.catch(() => {})
   }
+}
+
+/** Sets (or with undefined, drops) `id` in a map that keeps the most recently set entries. */
+function remember<T> (map: Map<string, T>, id: string, value: T | undefined): void {
+  map.delete(id)
+  if (value === undefined) return
+  map.set(id, value)
+  if (map.size > MAX_REMEMBERED_PEERS) map.delete(map.keys().next().value as string)
+}
+
+/** A message of changed entries: a version byte, then the key and the entry JSON of each. */
+function encodeChanges (changed: readonly KeyedEntry[]): Uint8Array {
+  const fields = changed.flatMap(({ bucket, key, entry }) => [digestKey(bucket, key), encodeEntry(entry)].map(text => Buffer.from(text, 'utf8')))
+  return Buffer.concat([Buffer.from([CHANGES_VERSION]), packFields(fields)])
+}
+
+/** The entries of a changes message (malformed entries skipped), or undefined when it is malformed. */
+function decodeChanges (payload: Uint8Array): KeyedEntry[] | undefined {
+  if (payload[0] !== CHANGES_VERSION) return undefined
+  const fields = splitFields(payload.subarray(1))
+  if (fields === undefined || fields.length % 2 !== 0) return undefined
+  const entries = parseEntryRecords(Array.from({ length: fields.length / 2 }, (_, i) => fields.slice(2 * i, 2 * i + 2)))
+  return entries.length > 0 ? entries : undefined
 }

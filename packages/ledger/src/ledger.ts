@@ -1,5 +1,6 @@
 import { genesisBlock, isWellFormedBlock, newBlock, parseBlock } from './block.js'
-import { diffStorage } from './changes.js'
+import { randomBytes } from 'node:crypto'
+import { changedEntries, diffStorage } from './changes.js'
 import { digestKey, entryDigest, parseDigestKey } from './digest.js'
 import { legacyEntry, sameEntry } from './entry.js'
 import { compareUtf8, encodeGoJson, parseJson } from '@edgevpn/go-compat'
@@ -87,6 +88,16 @@ export interface MergeResult {
   readonly error?: string
 }
 
+/** A position in a ledger's change log (see {@link Ledger.changeCursor}). */
+export interface ChangeCursor {
+  /** 16 hex digits, random per ledger instance. */
+  readonly epoch: string
+  readonly seq: number
+}
+
+/** Gets a block made by a local mutation and the entries it stored (tombstones included). */
+export type LocalBlockListener = (block: Block, changed: readonly KeyedEntry[]) => void
+
 export interface WatchFilter {
   bucket?: string
   key?: string
@@ -117,7 +128,11 @@ export class Ledger {
   private readonly clock: () => number
   private readonly warn: (message: string) => void
   private readonly watchers = new Set<Watcher>()
-  private readonly localBlockListeners = new Set<(block: Block) => void>()
+  private readonly localBlockListeners = new Set<LocalBlockListener>()
+  private readonly changeEpoch = randomBytes(8).toString('hex')
+  private changeSeq = 0
+  /** `bucket\0key` → change number, oldest change first. */
+  private readonly changedAt = new Map<string, number>()
   private readonly rejected = new Map<ViolationReason, number>()
   private head: Block
   private queue: Promise<unknown> = Promise.resolve()
@@ -288,7 +303,7 @@ export class Ledger {
     if (this.mode !== 'off') return this.mergeEntries(storageEntries(block.storage))
     return this.exclusive(async () => {
       if (!adoptsBlock(this.head, block)) return { blockAdded: false, changes: [], violations: [], malformed: 0 }
-      const changes = this.install(block, 'remote')
+      const { changes } = this.install(block, 'remote')
       return { blockAdded: true, changes, violations: [], malformed: 0 }
     })
   }
@@ -324,7 +339,7 @@ export class Ledger {
         this.warn(`ownership violation (${verdict}): ${v.bucket}/${v.key} from ${v.owner}: ${v.reason}`)
       }
       const blockAdded = result.changed.length > 0
-      const changes = blockAdded ? this.install(newBlock(this.head, result.storage, this.clock()), 'remote') : []
+      const changes = blockAdded ? this.install(newBlock(this.head, result.storage, this.clock()), 'remote').changes : []
       return { blockAdded, changes, violations: result.violations, malformed: result.malformed }
     })
   }
@@ -377,13 +392,28 @@ export class Ledger {
   }
 
   /**
+   * Where this ledger's change log stands: `epoch` is random per ledger instance (a restarted
+   * node starts a new log), `seq` counts the stored entries that changed, locally or by merge.
+   */
+  changeCursor (): ChangeCursor {
+    return { epoch: this.changeEpoch, seq: this.changeSeq }
+  }
+
+  /** The `bucket\0key`s of stored entries that changed after `seq` of this epoch's log. */
+  changedSince (seq: number): string[] {
+    const out: string[] = []
+    for (const [key, at] of this.changedAt) if (at > seq) out.push(key)
+    return out
+  }
+
+  /**
    * Call `listener` with each block made by a local mutation (`put`, `delete`, `deleteBucket`,
-   * `reap`), for the network layer to publish. Merges make no such block; the periodic sync
-   * sends `lastBlock()`.
+   * `reap`) and the entries it changed, for the network layer to publish. Merges make no such
+   * block.
    *
    * @returns a function that stops the calls
    */
-  onLocalBlock (listener: (block: Block) => void): () => void {
+  onLocalBlock (listener: LocalBlockListener): () => void {
     this.localBlockListeners.add(listener)
     return () => { this.localBlockListeners.delete(listener) }
   }
@@ -413,10 +443,10 @@ export class Ledger {
       const draft = new StorageDraft(this.head.storage)
       if (!await change(draft, nowMs)) return false
       const block = newBlock(this.head, draft.result(), nowMs)
-      this.install(block, 'local')
+      const { changed } = this.install(block, 'local')
       for (const listener of this.localBlockListeners) {
         try {
-          listener(block)
+          listener(block, changed)
         } catch (err) {
           this.warn(`ledger: local block listener failed: ${(err as Error).message}`)
         }
@@ -425,13 +455,20 @@ export class Ledger {
     })
   }
 
-  private install (block: Block, origin: LedgerChange['origin']): LedgerChange[] {
+  private install (block: Block, origin: LedgerChange['origin']): { changes: LedgerChange[], changed: KeyedEntry[] } {
     const previous: Storage = this.head.storage
     this.store.add(block)
     this.head = block
+    const changed = changedEntries(previous, block.storage)
+    for (const { bucket, key, entry } of changed) {
+      const mapKey = digestKey(bucket, key)
+      // delete first, so that the map stays in change order
+      this.changedAt.delete(mapKey)
+      if (entry !== undefined) this.changedAt.set(mapKey, ++this.changeSeq)
+    }
     const changes = diffStorage(previous, block.storage, origin)
     for (const change of changes) this.notify(change)
-    return changes
+    return { changes, changed: changed.filter((change): change is KeyedEntry => change.entry !== undefined) }
   }
 
   private notify (change: LedgerChange): void {

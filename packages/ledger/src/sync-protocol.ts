@@ -1,22 +1,31 @@
 /**
- * `/edgevpn-ts/ledger-sync/1.0.0`: anti-entropy between two TypeScript nodes over one libp2p
- * stream, so that steady-state gossip needs only digests and a late joiner catches up at once.
+ * `/edgevpn-ts/ledger-sync/1.1.0` (and 1.0.0, served for earlier releases): anti-entropy between
+ * two TypeScript nodes over one libp2p stream, so that a late joiner catches up at once and a
+ * node's periodic pull costs what changed, not the size of the ledger.
  *
  * Every frame is varint length-prefixed and sealed with the mesh seal key (AES-256-GCM, like
  * gossip), so only token holders can read or feed the ledger through it. The exchange:
  *
  * ```
  * requester                                   responder
- * HELLO(summary, capabilities)        ──▶
- *                                     ◀──     HELLO(summary, capabilities)
+ * HELLO(summary, capabilities, cursor) ──▶
+ *                                     ◀──     HELLO(summary, capabilities, its cursor now)
  * (equal summaries: both stop)
- * entry mode (both merge per entry, i.e. ownership observe/enforce):
- * DIGESTS… END  (key, digest, version) ──▶
+ * entry mode (both merge per entry, i.e. ownership observe/enforce), the requester's cursor
+ * continues the responder's change log (same epoch): only what changed there since
+ *                                     ◀──     DIGESTS… END   (key, digest, version) of those
+ * WANT… END                           ──▶
+ *                                     ◀──     ENTRIES… END
+ * entry mode, no usable cursor (first session, responder restarted, 1.0.0):
+ * DIGESTS… END  (every entry)         ──▶
  *                                     ◀──     ENTRIES… END   (what the requester lacks or has older)
  *                                     ◀──     WANT… END      (keys the responder lacks or has older)
  * ENTRIES… END                        ──▶
  * block mode (either side has ownership off): each side sends its gzipped last block
  * ```
+ *
+ * The requester keeps the responder's cursor for the next session. 1.0.0 has no cursor in its
+ * HELLO (34 bytes instead of 50) and always takes the full path.
  *
  * Received entries go through `Ledger.mergeEntries`, blocks through `Ledger.mergeJson`: the same
  * signature and ownership rules as gossip, so the protocol cannot be used to forge writes.
@@ -28,16 +37,19 @@ import { encodeBlockPayload, gunzipBounded } from './block-payload.js'
 import { digestKey, entryDigest, parseDigestKey } from './digest.js'
 import { encodeEntry, parseEntry } from './entry.js'
 import { storageEntries } from './merge.js'
+import { packFields, splitFields } from './records.js'
 import type { Block } from './block.js'
-import type { Ledger } from './ledger.js'
+import type { ChangeCursor, Ledger } from './ledger.js'
 import type { KeyedEntry } from './merge.js'
 import type { SealKeyring } from './seal-keys.js'
 import type { Stream } from '@libp2p/interface'
 
-export const LEDGER_SYNC_PROTOCOL = '/edgevpn-ts/ledger-sync/1.0.0'
+export const LEDGER_SYNC_PROTOCOL = '/edgevpn-ts/ledger-sync/1.1.0'
+/** The first version, without change logs: still served for nodes of earlier releases. */
+export const LEDGER_SYNC_PROTOCOL_V1 = '/edgevpn-ts/ledger-sync/1.0.0'
 
-const WIRE_VERSION = 1
 const CAN_MERGE_ENTRIES = 1
+const HELLO_BYTES = { 1: 34, 2: 50 } as const
 
 const FRAME = { hello: 1, digests: 2, entries: 3, want: 4, end: 5, block: 6 } as const
 type FrameType = typeof FRAME[keyof typeof FRAME]
@@ -72,6 +84,8 @@ export interface SyncOutcome {
   readonly received: number
   /** Whether merging what was received changed our ledger. */
   readonly changed: boolean
+  /** Sealed frame bytes read and written in the session (its cost, without stream framing). */
+  readonly bytes?: number
 }
 
 const summaries = new WeakMap<Block, string>()
@@ -94,60 +108,73 @@ export function ledgerSummary (ledger: Ledger): string {
   return summary
 }
 
-/** Runs the requester side on a freshly opened stream and closes it. */
-export async function requestSync (stream: Stream, ledger: Ledger, init: SyncSessionInit): Promise<SyncOutcome> {
+/** What a requester remembers of a responder between sessions: where its change log stood. */
+export type SyncCursor = ChangeCursor
+
+/** A requester's session outcome, with the responder's cursor to send next time. */
+export interface RequestOutcome extends SyncOutcome {
+  /** Undefined from a responder of protocol 1.0.0, which keeps no change log. */
+  readonly cursor?: SyncCursor
+}
+
+/**
+ * Runs the requester side on a freshly opened stream and closes it. With `cursor` (from the last
+ * session with this responder, protocol 1.1.0) only the responder's entries changed since then
+ * are compared, and only in its direction.
+ */
+export async function requestSync (stream: Stream, ledger: Ledger, init: SyncSessionInit, cursor?: SyncCursor): Promise<RequestOutcome> {
   const session = new Session(stream, init)
+  const version = helloVersion(stream)
   try {
-    const mine = helloOf(ledger)
+    const mine = helloOf(ledger, version, cursor ?? NO_CURSOR)
     await session.write(FRAME.hello, encodeHello(mine))
-    const theirs = decodeHello(await session.read(FRAME.hello))
-    if (theirs.summary === mine.summary) return await session.finish({ inSync: true, sent: 0, received: 0, changed: false })
-    if (!(mine.entries && theirs.entries)) {
-      await session.write(FRAME.block, await encodeBlockPayload(ledger.lastBlock()))
-      const changed = await mergeBlock(ledger, await session.read(FRAME.block), init.maxSessionBytes)
-      return await session.finish({ inSync: false, sent: 1, received: 1, changed })
+    const theirs = decodeHello(await session.read(FRAME.hello), version)
+    const done = async (outcome: SyncOutcome): Promise<RequestOutcome> => ({ ...await session.finish(outcome), cursor: theirs.cursor })
+    if (theirs.summary === mine.summary) return await done({ inSync: true, sent: 0, received: 0, changed: false })
+    if (!(mine.entries && theirs.entries)) return await done(await exchangeBlocks(session, ledger, init))
+    if (continuesLog(mine.cursor, theirs.cursor)) {
+      const offered = readDigests(await session.readRecords(FRAME.digests, 3))
+      const local = localDigests(ledger)
+      await session.writeRecords(FRAME.want, [...offered].filter(([key, other]) => lacks(local.get(key), other)).map(([key]) => [Buffer.from(key, 'utf8')]))
+      const incoming = parseEntryRecords(await session.readRecords(FRAME.entries, 2))
+      return await done({ inSync: false, sent: 0, received: incoming.length, changed: await mergeEntryList(ledger, incoming) })
     }
-    await session.writeRecords(FRAME.digests, digestRecords(ledger))
+    await session.writeRecords(FRAME.digests, digestRecords(localDigests(ledger)))
     const incoming = parseEntryRecords(await session.readRecords(FRAME.entries, 2))
     const wanted = (await session.readRecords(FRAME.want, 1)).map(([key]) => text(key))
     const reply = ledger.entriesFor(wanted)
     await session.writeRecords(FRAME.entries, reply.map(entryRecord))
     const changed = await mergeEntryList(ledger, incoming)
-    return await session.finish({ inSync: false, sent: reply.length, received: incoming.length, changed })
+    return await done({ inSync: false, sent: reply.length, received: incoming.length, changed })
   } catch (err) {
     session.abort(err)
     throw err
   }
 }
 
-/** Runs the responder side on an incoming stream and closes it. */
+/** Runs the responder side on an incoming stream (either protocol version) and closes it. */
 export async function respondSync (stream: Stream, ledger: Ledger, init: SyncSessionInit): Promise<SyncOutcome> {
   const session = new Session(stream, init)
+  const version = helloVersion(stream)
   try {
-    const theirs = decodeHello(await session.read(FRAME.hello))
-    const mine = helloOf(ledger)
+    const theirs = decodeHello(await session.read(FRAME.hello), version)
+    const mine = helloOf(ledger, version, ledger.changeCursor())
     await session.write(FRAME.hello, encodeHello(mine))
     if (theirs.summary === mine.summary) return await session.finish({ inSync: true, sent: 0, received: 0, changed: false })
-    if (!(mine.entries && theirs.entries)) {
-      await session.write(FRAME.block, await encodeBlockPayload(ledger.lastBlock()))
-      const changed = await mergeBlock(ledger, await session.read(FRAME.block), init.maxSessionBytes)
-      return await session.finish({ inSync: false, sent: 1, received: 1, changed })
-    }
-    const remote = new Map<string, { digest: string, version: bigint }>()
-    for (const [key, digest, version] of await session.readRecords(FRAME.digests, 3)) {
-      if (digest.length !== 16 || version.length !== 8) throw new SyncProtocolError('malformed digest record')
-      remote.set(text(key), { digest: Buffer.from(digest).toString('hex'), version: Buffer.from(version).readBigUInt64BE() })
-    }
+    if (!(mine.entries && theirs.entries)) return await session.finish(await exchangeBlocks(session, ledger, init))
     const local = localDigests(ledger)
+    if (continuesLog(theirs.cursor, mine.cursor)) {
+      const since = new Set(ledger.changedSince(theirs.cursor.seq))
+      await session.writeRecords(FRAME.digests, digestRecords([...local].filter(([key]) => since.has(key))))
+      const wanted = (await session.readRecords(FRAME.want, 1)).map(([key]) => text(key))
+      const outgoing = ledger.entriesFor(wanted)
+      await session.writeRecords(FRAME.entries, outgoing.map(entryRecord))
+      return await session.finish({ inSync: false, sent: outgoing.length, received: 0, changed: false })
+    }
+    const remote = readDigests(await session.readRecords(FRAME.digests, 3))
     // send what the requester lacks or holds an older (or conflicting equal) version of
-    const give = [...local].filter(([key, mineNow]) => {
-      const other = remote.get(key)
-      return other === undefined || (other.digest !== mineNow.digest && other.version <= mineNow.version)
-    }).map(([key]) => key)
-    const want = [...remote].filter(([key, other]) => {
-      const mineNow = local.get(key)
-      return mineNow === undefined || (mineNow.digest !== other.digest && mineNow.version <= other.version)
-    }).map(([key]) => key)
+    const give = [...local].filter(([key, mineNow]) => lacks(remote.get(key), mineNow)).map(([key]) => key)
+    const want = [...remote].filter(([key, other]) => lacks(local.get(key), other)).map(([key]) => key)
     const outgoing = ledger.entriesFor(give)
     await session.writeRecords(FRAME.entries, outgoing.map(entryRecord))
     await session.writeRecords(FRAME.want, want.map(key => [Buffer.from(key, 'utf8')]))
@@ -160,34 +187,80 @@ export async function respondSync (stream: Stream, ledger: Ledger, init: SyncSes
   }
 }
 
-interface Hello {
-  readonly summary: string
-  readonly entries: boolean
+interface EntryDigest { digest: string, version: bigint }
+
+/** Whether a side holding `held` should take `offered`: it has none, or an older or conflicting equal version. */
+function lacks (held: EntryDigest | undefined, offered: EntryDigest): boolean {
+  return held === undefined || (held.digest !== offered.digest && held.version <= offered.version)
 }
 
-function helloOf (ledger: Ledger): Hello {
-  return { summary: ledgerSummary(ledger), entries: ledger.mode !== 'off' }
+/** Each side sends its gzipped last block (either side has ownership off). */
+async function exchangeBlocks (session: Session, ledger: Ledger, init: SyncSessionInit): Promise<SyncOutcome> {
+  await session.write(FRAME.block, await encodeBlockPayload(ledger.lastBlock()))
+  const changed = await mergeBlock(ledger, await session.read(FRAME.block), init.maxSessionBytes)
+  return { inSync: false, sent: 1, received: 1, changed }
+}
+
+const NO_CURSOR: SyncCursor = { epoch: '0000000000000000', seq: 0 }
+
+/** The requester's cursor points into the responder's current log: only changes since are needed. */
+function continuesLog (requesterCursor: SyncCursor, responderCursor: SyncCursor): boolean {
+  return requesterCursor.epoch !== NO_CURSOR.epoch && requesterCursor.epoch === responderCursor.epoch && requesterCursor.seq <= responderCursor.seq
+}
+
+interface Hello {
+  readonly version: HelloVersion
+  readonly summary: string
+  readonly entries: boolean
+  readonly cursor: SyncCursor
+}
+
+type HelloVersion = 1 | 2
+
+function helloVersion (stream: Stream): HelloVersion {
+  return stream.protocol === LEDGER_SYNC_PROTOCOL_V1 ? 1 : 2
+}
+
+function helloOf (ledger: Ledger, version: HelloVersion, cursor: SyncCursor): Hello {
+  return { version, summary: ledgerSummary(ledger), entries: ledger.mode !== 'off', cursor }
 }
 
 function encodeHello (hello: Hello): Uint8Array {
-  return Buffer.concat([Buffer.from([WIRE_VERSION, hello.entries ? CAN_MERGE_ENTRIES : 0]), Buffer.from(hello.summary, 'hex')])
+  const head = Buffer.concat([Buffer.from([hello.version, hello.entries ? CAN_MERGE_ENTRIES : 0]), Buffer.from(hello.summary, 'hex')])
+  if (hello.version === 1) return head
+  const seq = Buffer.alloc(8)
+  seq.writeBigUInt64BE(BigInt(hello.cursor.seq))
+  return Buffer.concat([head, Buffer.from(hello.cursor.epoch, 'hex'), seq])
 }
 
-function decodeHello (body: Uint8Array): Hello {
-  if (body.length !== 34 || body[0] !== WIRE_VERSION) throw new SyncProtocolError('unsupported hello')
-  return { entries: (body[1] & CAN_MERGE_ENTRIES) !== 0, summary: Buffer.from(body.subarray(2)).toString('hex') }
+function decodeHello (body: Uint8Array, version: HelloVersion): Hello {
+  if (body.length !== HELLO_BYTES[version] || body[0] !== version) throw new SyncProtocolError('unsupported hello')
+  const view = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  const cursor = version === 1
+    ? NO_CURSOR
+    : { epoch: view.subarray(34, 42).toString('hex'), seq: Number(view.readBigUInt64BE(42)) }
+  return { version, entries: (body[1] & CAN_MERGE_ENTRIES) !== 0, summary: view.subarray(2, 34).toString('hex'), cursor }
 }
 
-function localDigests (ledger: Ledger): Map<string, { digest: string, version: bigint }> {
-  const out = new Map<string, { digest: string, version: bigint }>()
+function readDigests (records: Uint8Array[][]): Map<string, EntryDigest> {
+  const out = new Map<string, EntryDigest>()
+  for (const [key, digest, version] of records) {
+    if (digest.length !== 16 || version.length !== 8) throw new SyncProtocolError('malformed digest record')
+    out.set(text(key), { digest: Buffer.from(digest).toString('hex'), version: Buffer.from(version).readBigUInt64BE() })
+  }
+  return out
+}
+
+function localDigests (ledger: Ledger): Map<string, EntryDigest> {
+  const out = new Map<string, EntryDigest>()
   for (const { bucket, key, entry } of storageEntries(ledger.lastBlock().storage)) {
     out.set(digestKey(bucket, key), { digest: entryDigest(entry), version: entry.version })
   }
   return out
 }
 
-function digestRecords (ledger: Ledger): Uint8Array[][] {
-  return [...localDigests(ledger)].map(([key, { digest, version }]) => {
+function digestRecords (digests: Iterable<[string, EntryDigest]>): Uint8Array[][] {
+  return [...digests].map(([key, { digest, version }]) => {
     const versionBytes = Buffer.alloc(8)
     versionBytes.writeBigUInt64BE(version)
     return [Buffer.from(key, 'utf8'), Buffer.from(digest, 'hex'), versionBytes]
@@ -198,8 +271,8 @@ function entryRecord ({ bucket, key, entry }: KeyedEntry): Uint8Array[] {
   return [Buffer.from(digestKey(bucket, key), 'utf8'), Buffer.from(encodeEntry(entry), 'utf8')]
 }
 
-/** Decodes entry records; malformed ones are skipped (the merge would drop them anyway). */
-function parseEntryRecords (records: Uint8Array[][]): KeyedEntry[] {
+/** Decodes `[key, entry JSON]` records; malformed ones are skipped (the merge would drop them anyway). */
+export function parseEntryRecords (records: Uint8Array[][]): KeyedEntry[] {
   const out: KeyedEntry[] = []
   for (const [key, entryJson] of records) {
     const parsed = parseDigestKey(text(key))
@@ -234,6 +307,7 @@ class Session {
   private readonly lp: ReturnType<typeof lpStream>
   private readonly init: SyncSessionInit
   private bytesRead = 0
+  private bytesWritten = 0
 
   constructor (stream: Stream, init: SyncSessionInit) {
     this.stream = stream
@@ -245,6 +319,7 @@ class Session {
   async write (type: FrameType, body: Uint8Array): Promise<void> {
     const frame = this.init.keyring.sealBytes(Buffer.concat([Buffer.from([type]), body]))
     if (frame.length > this.init.maxFrameBytes) throw new SyncProtocolError(`frame of ${frame.length} bytes exceeds the ${this.init.maxFrameBytes} byte limit`)
+    this.bytesWritten += frame.length
     await this.lp.write(frame, { signal: this.init.signal })
   }
 
@@ -259,19 +334,15 @@ class Session {
     let chunk: Uint8Array[] = []
     let size = 0
     for (const record of records) {
-      for (const field of record) {
-        const length = Buffer.alloc(4)
-        length.writeUInt32BE(field.length)
-        chunk.push(length, field)
-        size += 4 + field.length
-      }
+      chunk.push(...record)
+      size += record.reduce((sum, field) => sum + 4 + field.length, 0)
       if (size >= CHUNK_BYTES) {
-        await this.write(type, Buffer.concat(chunk))
+        await this.write(type, packFields(chunk))
         chunk = []
         size = 0
       }
     }
-    if (size > 0) await this.write(type, Buffer.concat(chunk))
+    if (size > 0) await this.write(type, packFields(chunk))
     await this.write(FRAME.end, new Uint8Array(0))
   }
 
@@ -283,6 +354,7 @@ class Session {
       if (got === FRAME.end) return records
       if (got !== type) throw new SyncProtocolError(`expected frame ${type}, got ${got}`)
       const values = splitFields(body)
+      if (values === undefined) throw new SyncProtocolError('truncated field')
       if (values.length % fields !== 0) throw new SyncProtocolError('truncated record')
       for (let i = 0; i < values.length; i += fields) records.push(values.slice(i, i + fields))
     }
@@ -291,7 +363,7 @@ class Session {
   /** Half-closes our side and waits for the peer to finish. */
   async finish (outcome: SyncOutcome): Promise<SyncOutcome> {
     await this.stream.close({ signal: this.init.signal })
-    return outcome
+    return { ...outcome, bytes: this.bytesRead + this.bytesWritten }
   }
 
   abort (err: unknown): void {
@@ -306,19 +378,4 @@ class Session {
     if (frame === undefined || frame.length === 0) throw new SyncProtocolError('frame does not open with the mesh seal key')
     return { type: frame[0], body: frame.subarray(1) }
   }
-}
-
-function splitFields (body: Uint8Array): Uint8Array[] {
-  const view = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-  const out: Uint8Array[] = []
-  let at = 0
-  while (at < view.length) {
-    if (at + 4 > view.length) throw new SyncProtocolError('truncated field length')
-    const length = view.readUInt32BE(at)
-    at += 4
-    if (at + length > view.length) throw new SyncProtocolError('truncated field')
-    out.push(view.subarray(at, at + length))
-    at += length
-  }
-  return out
 }

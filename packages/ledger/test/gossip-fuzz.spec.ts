@@ -14,7 +14,7 @@ afterEach(async () => {
   await Promise.all(nodes.splice(0).map(async node => { await node.stop() }))
 })
 
-interface Stats { ledgerHub: GossipHubStats, digestHub: GossipHubStats, sync: LedgerSyncStats, heapUsed: number }
+interface Stats { ledgerHub: GossipHubStats, changesHub: GossipHubStats, sync: LedgerSyncStats, heapUsed: number }
 
 describe('gossip fuzz', () => {
   it('drops malformed traffic by reason, keeps a bounded heap and keeps working', async () => {
@@ -37,13 +37,14 @@ describe('gossip fuzz', () => {
 
     const after = await target.send({ op: 'stats' }) as unknown as Stats
     const dropped = after.ledgerHub.dropped
-    console.log('target ledger hub', after.ledgerHub, 'digest hub', after.digestHub.dropped)
+    console.log('target ledger hub', after.ledgerHub, 'changes hub', after.changesHub.dropped)
     console.log(`target heap ${(before.heapUsed / 2 ** 20).toFixed(1)} MiB before, ${(after.heapUsed / 2 ** 20).toFixed(1)} MiB after`)
     expect(dropped.badEnvelope).toBeGreaterThan(0)
     expect(dropped.unsealFailed).toBeGreaterThan(0)
     expect(dropped.gunzipFailed).toBeGreaterThan(0)
     expect(dropped.badBlock).toBeGreaterThan(0)
-    expect(after.digestHub.dropped.badSummary + after.digestHub.dropped.badEnvelope).toBeGreaterThan(0)
+    expect(after.changesHub.dropped.badChanges).toBeGreaterThan(0)
+    expect(after.changesHub.dropped.badEnvelope).toBeGreaterThan(0)
     expect(after.heapUsed - before.heapUsed).toBeLessThan(64 * 1024 * 1024)
     // nothing the fuzzer sent became ledger state
     const dump = await target.send({ op: 'dump' })
