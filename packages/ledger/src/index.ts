@@ -5,8 +5,9 @@
  * whole key/value state, entries signed by their owner's libp2p key, the ownership merge rules
  * (off / observe / enforce), the reaper and leader election, block stores (memory, and the Go
  * `--ledger-state` directory layout), and the network: a sealed gossip hub on the rotating OTP
- * topic, `LedgerSync` (Go's full-block gossip plus our digest summaries and a stream protocol
- * that sends only missing entries), Go's announce loops, and the alive service.
+ * topic, `LedgerSync` (Go's full-block gossip while a Go peer listens, otherwise gossip of the
+ * changed entries, and a pull protocol that sends only what changed since the last pull), Go's
+ * announce loops, and the alive service.
  *
  * @example
  *

@@ -13,8 +13,8 @@
  * (equal summaries: both stop)
  * entry mode (both merge per entry, i.e. ownership observe/enforce), the requester's cursor
  * continues the responder's change log (same epoch): only what changed there since
- *                                     ◀──     DIGESTS… END   (key, digest, version) of those
- * WANT… END                           ──▶
+ *                                     ◀──     DIGESTS… END   (key hash, digest, version) of those
+ * WANT… END  (key hashes)             ──▶
  *                                     ◀──     ENTRIES… END
  * entry mode, no usable cursor (first session, responder restarted, 1.0.0):
  * DIGESTS… END  (every entry)         ──▶
@@ -133,9 +133,9 @@ export async function requestSync (stream: Stream, ledger: Ledger, init: SyncSes
     if (theirs.summary === mine.summary) return await done({ inSync: true, sent: 0, received: 0, changed: false })
     if (!(mine.entries && theirs.entries)) return await done(await exchangeBlocks(session, ledger, init))
     if (continuesLog(mine.cursor, theirs.cursor)) {
-      const offered = readDigests(await session.readRecords(FRAME.digests, 3))
-      const local = localDigests(ledger)
-      await session.writeRecords(FRAME.want, [...offered].filter(([key, other]) => lacks(local.get(key), other)).map(([key]) => [Buffer.from(key, 'utf8')]))
+      const local = new Map([...localDigests(ledger)].map(([key, digest]) => [keyHash(key), digest]))
+      const offered = readCompactDigests(await session.readRecords(FRAME.digests, 1))
+      await session.writeRecords(FRAME.want, [...offered].filter(([hash, other]) => lacks(local.get(hash), other)).map(([hash]) => [Buffer.from(hash, 'hex')]))
       const incoming = parseEntryRecords(await session.readRecords(FRAME.entries, 2))
       return await done({ inSync: false, sent: 0, received: incoming.length, changed: await mergeEntryList(ledger, incoming) })
     }
@@ -164,10 +164,10 @@ export async function respondSync (stream: Stream, ledger: Ledger, init: SyncSes
     if (!(mine.entries && theirs.entries)) return await session.finish(await exchangeBlocks(session, ledger, init))
     const local = localDigests(ledger)
     if (continuesLog(theirs.cursor, mine.cursor)) {
-      const since = new Set(ledger.changedSince(theirs.cursor.seq))
-      await session.writeRecords(FRAME.digests, digestRecords([...local].filter(([key]) => since.has(key))))
-      const wanted = (await session.readRecords(FRAME.want, 1)).map(([key]) => text(key))
-      const outgoing = ledger.entriesFor(wanted)
+      const changed = new Map(ledger.changedSince(theirs.cursor.seq).filter(key => local.has(key)).map(key => [keyHash(key), key]))
+      await session.writeRecords(FRAME.digests, [...changed].map(([hash, key]) => [compactDigest(hash, local.get(key) as EntryDigest)]))
+      const wanted = (await session.readRecords(FRAME.want, 1)).map(([hash]) => changed.get(Buffer.from(hash).toString('hex')))
+      const outgoing = ledger.entriesFor(wanted.filter(key => key !== undefined))
       await session.writeRecords(FRAME.entries, outgoing.map(entryRecord))
       return await session.finish({ inSync: false, sent: outgoing.length, received: 0, changed: false })
     }
@@ -240,6 +240,43 @@ function decodeHello (body: Uint8Array, version: HelloVersion): Hello {
     ? NO_CURSOR
     : { epoch: view.subarray(34, 42).toString('hex'), seq: Number(view.readBigUInt64BE(42)) }
   return { version, entries: (body[1] & CAN_MERGE_ENTRIES) !== 0, summary: view.subarray(2, 34).toString('hex'), cursor }
+}
+
+/**
+ * The first 8 bytes (hex) of SHA-256 over a `bucket\0key`: how the incremental path names keys,
+ * a quarter of the bytes of a healthcheck key. A collision only makes a pull ask for, or skip,
+ * one entry it did not need to; the next full session settles it.
+ */
+function keyHash (key: string): string {
+  let hash = keyHashes.get(key)
+  if (hash === undefined) {
+    hash = createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 16)
+    if (keyHashes.size >= MAX_CACHED_KEY_HASHES) keyHashes.clear()
+    keyHashes.set(key, hash)
+  }
+  return hash
+}
+
+const keyHashes = new Map<string, string>()
+const MAX_CACHED_KEY_HASHES = 100_000
+
+/** One 32-byte field: key hash (8), digest (16), version (8). */
+function compactDigest (hash: string, { digest, version }: EntryDigest): Uint8Array {
+  const record = Buffer.alloc(32)
+  record.write(hash, 0, 'hex')
+  record.write(digest, 8, 'hex')
+  record.writeBigUInt64BE(version, 24)
+  return record
+}
+
+function readCompactDigests (records: Uint8Array[][]): Map<string, EntryDigest> {
+  const out = new Map<string, EntryDigest>()
+  for (const [field] of records) {
+    if (field.length !== 32) throw new SyncProtocolError('malformed digest record')
+    const record = Buffer.from(field)
+    out.set(record.toString('hex', 0, 8), { digest: record.toString('hex', 8, 24), version: record.readBigUInt64BE(24) })
+  }
+  return out
 }
 
 function readDigests (records: Uint8Array[][]): Map<string, EntryDigest> {
