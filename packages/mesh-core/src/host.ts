@@ -176,6 +176,18 @@ export interface MeshHostInit {
    * connection misses pings and would be killed. @default false
    */
   abortConnectionOnPingFailure?: boolean
+  /**
+   * How often each connection is pinged for its round-trip time (the peer table's latency), in
+   * ms. Each ping opens a stream both ways, about 20 packets: a cost per connection at rest.
+   * @default 300_000
+   */
+  pingIntervalMs?: number
+  /**
+   * How often the muxer pings each connection, in ms: what keeps a NAT mapping of an idle
+   * connection open (one small frame each way).
+   * @default 60_000
+   */
+  keepAliveIntervalMs?: number
   /** Where the host says what it could not do (no QUIC binary, no mDNS interface). @default an `edgevpn` logger on stderr */
   logger?: Logger
 }
@@ -252,7 +264,9 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
       // defaults would graylist a mesh that reaches us from one address (more than 10 peers
       // behind one NAT, or through one relay) and punish Go routers for promises a rotation broke.
       scoreParams: { IPColocationFactorWeight: 0, behaviourPenaltyWeight: 0 },
-      scoreThresholds: { acceptPXThreshold: 0 },
+      // we send peer exchange on prunes but act on none (every score is 0, below 1): a prune
+      // would dial up to 16 more peers past the connection budget
+      scoreThresholds: { acceptPXThreshold: 1 },
       doPX: true,
       directPeers: bootstrapPeers.map(peer => ({ id: peer.id, addrs: peer.multiaddrs }))
     }),
@@ -267,7 +281,11 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
   if (init.relayClient !== undefined && staticRelays.length > 0) {
     services.relayReservations = relayReservations({ relays: staticRelays.flatMap(relay => relay.multiaddrs), ready: init.relayClient.ready })
   }
-  if (optional.upnp !== undefined) services.upnp = optional.upnp.uPnPNAT()
+  // js-libp2p searches for a UPnP gateway every 5 s while it has found none, one multicast
+  // M-SEARCH a second, forever: on a LAN without one, every node hears every other node's
+  // searches (at 30 nodes, 15 a second on each link, half its idle traffic). Once at start and
+  // then every half hour is enough to find a router that came up later.
+  if (optional.upnp !== undefined) services.upnp = optional.upnp.uPnPNAT({ initialGatewaySearchInterval: 30 * 60_000 })
   if (init.relayServer != null) services.relay = relayService(init.relayServer)
   if (init.mdns != null) {
     services.mdns = mdnsService({ ...init.mdns, serviceTag: `${init.mdns.serviceName}.local`, logger: logger.child('discovery.mdns') })
@@ -289,10 +307,10 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
       circuitRelayTransport()
     ],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ keepAliveInterval: init.keepAliveIntervalMs ?? 60_000 })],
     connectionGater: relayGater(gater, init.relayServer?.allowReservation),
     connectionManager: { maxConnections },
-    connectionMonitor: { abortConnectionOnPingFailure: init.abortConnectionOnPingFailure ?? false },
+    connectionMonitor: { abortConnectionOnPingFailure: init.abortConnectionOnPingFailure ?? false, pingInterval: init.pingIntervalMs ?? 300_000 },
     services,
     metrics: () => traffic.libp2p,
     start: false

@@ -2,7 +2,8 @@
  * @packageDocumentation
  *
  * The base of an edgevpn node: the network token and its OTP derivations, the libp2p host,
- * peer discovery (DHT rendezvous, mDNS, static peers) and the table of peer states.
+ * peer discovery (DHT rendezvous, mDNS, static peers) within a connection budget, and the table of
+ * peer states.
  *
  * @example
  *
@@ -37,6 +38,8 @@ export type { Discovery, DiscoveryInit } from './discovery/index.js'
 export { createDhtRendezvous, rendezvousCid } from './discovery/dht-rendezvous.js'
 export type { DhtRendezvous, DhtRendezvousInit, RendezvousSearch } from './discovery/dht-rendezvous.js'
 export { createMdnsDialer } from './discovery/mdns.js'
+export { createConnectionBudget, DEFAULT_LOW_WATER, DISCOVERED_TAG } from './discovery/connection-budget.js'
+export type { ConnectionBudget, ConnectionBudgetInit } from './discovery/connection-budget.js'
 export { PUBLIC_DHT_BOOTSTRAP_PEERS } from './discovery/public-bootstrap.js'
 export { mdnsService, MdnsService } from './discovery/mdns-service.js'
 export type { MdnsServiceInit, MdnsServiceComponents } from './discovery/mdns-service.js'

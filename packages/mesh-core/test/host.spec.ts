@@ -234,7 +234,8 @@ describe('mesh hosts on loopback', () => {
     const relay = await start({ relayServer: {} })
     // reachable only through its reservation on the relay
     const hidden = await start({ listen: ['/p2p-circuit'] })
-    const viewer = await start()
+    // pings every second, so that a latency shows up soon (the default is every 5 minutes)
+    const viewer = await start({ pingIntervalMs: 1_000 })
     await hidden.libp2p.dial(relay.libp2p.getMultiaddrs()[0])
     await waitUntil(() => hidden.libp2p.getMultiaddrs().some(address => address.toString().includes('/p2p-circuit')), 'relay reservation')
     const circuit = hidden.libp2p.getMultiaddrs().find(address => address.toString().includes('/p2p-circuit'))

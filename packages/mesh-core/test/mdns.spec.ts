@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MeshProcess, randomNetwork } from './fixtures/mesh-process.js'
+import type { MeshNodeConfig } from './fixtures/mesh-node.js'
 
 const isRoot = process.getuid?.() === 0
 const SWITCH = 'evt-mq-sw'
@@ -33,11 +34,11 @@ async function countMdns (ms: number): Promise<number> {
   return Number(stdout.trim())
 }
 
-describe.skipIf(!isRoot)('mDNS on a busy LAN (needs root)', () => {
+describe.skipIf(!isRoot)('mDNS and the connection budget on a busy LAN (needs root)', () => {
   const processes: MeshProcess[] = []
   const network = randomNetwork()
-  const start = (i: number): MeshProcess => {
-    const node = new MeshProcess(`mq-${i}`, { role: 'node', network, dht: false, mdns: true, listen: [`/ip4/${address(i)}/tcp/0`] }, host(i))
+  const start = (i: number, extra: Partial<MeshNodeConfig> = {}): MeshProcess => {
+    const node = new MeshProcess(`mq-${i}`, { role: 'node', network, dht: false, mdns: true, listen: [`/ip4/${address(i)}/tcp/0`], ...extra }, host(i))
     processes.push(node)
     return node
   }
@@ -89,4 +90,31 @@ describe.skipIf(!isRoot)('mDNS on a busy LAN (needs root)', () => {
       await node.waitFor(() => node.connectedTo(peerId), 15_000, `mq-${i} connected to the newcomer`)
     }))
   }, 120_000)
+
+  it('keeps each node between the low and high water marks, in one connected mesh', async () => {
+    await Promise.all(processes.splice(0).map(async node => { await node.stop() }))
+    const connections = { low: 3, high: 4, gracePeriodMs: 2_000, checkIntervalMs: 1_000 }
+    const otherMesh = randomNetwork()
+    // one at a time: the first ones are found by every later one and get dialled above the
+    // high water mark, so they must trim
+    const nodes: MeshProcess[] = []
+    for (let i = 0; i < HOSTS; i++) {
+      nodes.push(start(i, { network: otherMesh, connections }))
+      await nodes[i].ready
+    }
+    const ids = (await Promise.all(nodes.map(async node => await node.ready))).map(ready => ready.peerId)
+    const degree = (node: MeshProcess): number => ids.filter(id => node.connectedTo(id)).length
+    const inBudget = (): boolean => nodes.every(node => degree(node) >= connections.low && degree(node) <= connections.high)
+    // every process reports its own connections, so poll them all
+    const deadline = Date.now() + 30_000
+    while (!inBudget()) {
+      if (Date.now() > deadline) throw new Error(`not every node has ${connections.low}-${connections.high} connections after 30 s: ${nodes.map(degree).join(', ')}`)
+      await new Promise(resolve => setTimeout(resolve, 250))
+    }
+    console.log(`connections per node with low ${connections.low}, high ${connections.high}, ${HOSTS} nodes: ${nodes.map(degree).join(', ')}`)
+    // 7 nodes of degree 3 or more cannot fall apart into two parts: each part would need 4
+    const reached = new Set([0])
+    for (const i of reached) for (const [j, id] of ids.entries()) if (nodes[i].connectedTo(id)) reached.add(j)
+    expect(reached.size).toBe(HOSTS)
+  }, 60_000)
 })

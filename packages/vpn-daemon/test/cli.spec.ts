@@ -73,7 +73,8 @@ describe('edgevpn errors', () => {
     [['--interface', 'a/b'], '--interface: interface name "a/b" must not'],
     [['--interface', 'this-name-is-way-too-long'], 'must be 1 to 15 bytes'],
     [['--address', '300.1.0.1/24'], '--address "300.1.0.1/24" is not an IP address'],
-    [['--mtu', '1500', '--packet-mtu', '1400'], '--packet-mtu 1400 is below --mtu 1500']
+    [['--mtu', '1500', '--packet-mtu', '1400'], '--packet-mtu 1400 is below --mtu 1500'],
+    [['--connection-low-water', '16', '--connection-high-water', '8'], '--connection-high-water (8) must not be below --connection-low-water (16)']
   ])('the VPN daemon with %j fails before it joins the mesh', async (args, message) => {
     const token = (await edgevpn(['-g', '-b'])).stdout
     const { code, stdout, stderr } = await edgevpn(['--token', token, ...args])

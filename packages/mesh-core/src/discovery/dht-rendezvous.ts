@@ -6,6 +6,7 @@ import { dhtRendezvous, RecentValues } from '../otp.js'
 import { BackoffTicker, sleep } from './backoff-ticker.js'
 import { dialDiscovered } from './dial.js'
 import { parsePeerAddresses } from '../host.js'
+import type { ConnectionBudget } from './connection-budget.js'
 import type { DiscoveryObserver } from './dial.js'
 import type { MeshHost } from '../host.js'
 import type { Logger } from '../logger.js'
@@ -43,6 +44,8 @@ export interface DhtRendezvousInit {
   /** Time limit of one dial in ms. @default 120_000 */
   dialTimeout?: number
   observer?: DiscoveryObserver
+  /** Dial found providers only while it wants more connections (bootstrap peers always). @default dial every one */
+  budget?: ConnectionBudget
   /** @default an `edgevpn.discovery.dht` logger on stderr */
   logger?: Logger
   /** Wall clock in ms, for the OTP rendezvous. @default Date.now */
@@ -90,7 +93,7 @@ export function createDhtRendezvous (host: MeshHost, init: DhtRendezvousInit): D
   let previousRound = Promise.resolve()
 
   const dial = async (peer: PeerInfo, via: 'dht' | 'bootstrap', signal: AbortSignal): Promise<void> => {
-    await dialDiscovered(libp2p, peer, { via, log, observer: init.observer, signal, timeout: dialTimeout })
+    await dialDiscovered(libp2p, peer, { via, log, observer: init.observer, budget: via === 'dht' ? init.budget : undefined, signal, timeout: dialTimeout })
   }
 
   const stopReproviding = async (rendezvous: string): Promise<void> => {

@@ -1,5 +1,11 @@
+import { sleep } from './backoff-ticker.js'
+import { DISCOVERED_TAG, KEEP_STATIC_TAG } from './connection-budget.js'
+import type { ConnectionBudget } from './connection-budget.js'
 import type { Logger } from '../logger.js'
 import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
+
+/** How long the greater of two peer IDs waits before it dials a peer both found. */
+const SIMULTANEOUS_DIAL_DEFER_MS = 3_000
 
 /** How a peer came to our attention. */
 export type DiscoverySource = 'dht' | 'mdns' | 'static' | 'bootstrap' | 'inbound' | 'outbound'
@@ -18,12 +24,15 @@ export interface DialDiscoveredOptions {
   signal: AbortSignal
   /** Per-dial time limit in ms. */
   timeout: number
+  /** Without it the peer is always dialled; with it only while the budget wants more connections. */
+  budget?: ConnectionBudget
 }
 
 /**
- * Connects to a discovered peer unless it is ourselves or already connected. The addresses are
- * merged into the peer store first so that libp2p dials by peer ID and can use every known
- * address, including ones learned later (e.g. through identify).
+ * Connects to a discovered peer unless it is ourselves, already connected or beyond the
+ * connection budget. The addresses are merged into the peer store first (tagged as discovered)
+ * so that libp2p dials by peer ID and can use every known address, including ones learned later
+ * (e.g. through identify), and so that traffic for the peer can dial it later.
  *
  * @returns whether a new connection was opened
  */
@@ -31,8 +40,22 @@ export async function dialDiscovered (libp2p: Libp2p, peer: PeerInfo, options: D
   if (peer.id.equals(libp2p.peerId) || libp2p.getConnections(peer.id).length > 0) return false
   options.observer?.discovered(peer.id, options.via)
   try {
-    if (peer.multiaddrs.length > 0) await libp2p.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs })
-    await libp2p.dial(peer.id, { signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeout)]) })
+    // static and bootstrap peers are kept connected: the budget never trims them
+    const keep = options.budget === undefined ? { [KEEP_STATIC_TAG]: { value: 0 } } : {}
+    await libp2p.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs, tags: { [DISCOVERED_TAG]: { value: 0 }, ...keep } })
+    // two nodes that find each other at once (an mDNS answer both hear) would open two
+    // connections, each with its own upkeep: the one with the greater peer ID waits for the other
+    if (options.budget !== undefined && libp2p.peerId.toString() > peer.id.toString()) {
+      await sleep(SIMULTANEOUS_DIAL_DEFER_MS, options.signal)
+      if (libp2p.getConnections(peer.id).length > 0) return false
+    }
+    const release = options.budget === undefined ? () => {} : options.budget.claimDial()
+    if (release === undefined) return false
+    try {
+      await libp2p.dial(peer.id, { signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeout)]) })
+    } finally {
+      release()
+    }
     return true
   } catch (err) {
     if (options.signal.aborted) return false

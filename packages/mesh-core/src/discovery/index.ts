@@ -1,7 +1,9 @@
 import { createLogger } from '../logger.js'
+import { createConnectionBudget } from './connection-budget.js'
 import { createDhtRendezvous } from './dht-rendezvous.js'
 import { createMdnsDialer } from './mdns.js'
 import { createStaticPeers } from './static-peers.js'
+import type { ConnectionBudgetInit } from './connection-budget.js'
 import type { DhtRendezvousInit } from './dht-rendezvous.js'
 import type { DiscoveryObserver } from './dial.js'
 import type { StaticPeersInit } from './static-peers.js'
@@ -19,6 +21,8 @@ export interface DiscoveryInit {
   staticPeers?: string[]
   /** Static peer redial options. @default {} */
   staticPeerOptions?: Omit<StaticPeersInit, 'peers' | 'observer' | 'logger'>
+  /** How many connections mDNS and DHT discovery keep open (static peers are always dialled). @default {} */
+  connections?: Omit<ConnectionBudgetInit, 'logger'>
   /** Told about discovered peers and failed dials, e.g. the peer table. */
   observer?: DiscoveryObserver
   /** @default an `edgevpn.discovery` logger on stderr */
@@ -40,12 +44,13 @@ export interface Discovery {
 export function startDiscovery (host: MeshHost, init: DiscoveryInit): Discovery {
   const logger = init.logger ?? createLogger().child('discovery')
   const { observer } = init
-  const parts: Array<{ start(): void, stop(): Promise<void> }> = []
+  const budget = createConnectionBudget(host.libp2p, { ...init.connections, logger: logger.child('connections') })
+  const parts: Array<{ start(): void, stop(): Promise<void> }> = [budget]
 
   const useMdns = init.mdns ?? host.libp2p.services.mdns != null
-  if (useMdns) parts.push(createMdnsDialer(host, { observer, logger: logger.child('mdns') }))
+  if (useMdns) parts.push(createMdnsDialer(host, { observer, budget, logger: logger.child('mdns') }))
   if (init.dht !== false) {
-    parts.push(createDhtRendezvous(host, { ...init.dht, network: init.network, observer, logger: logger.child('dht') }))
+    parts.push(createDhtRendezvous(host, { ...init.dht, network: init.network, observer, budget, logger: logger.child('dht') }))
   }
   if ((init.staticPeers ?? []).length > 0) {
     parts.push(createStaticPeers(host.libp2p, {

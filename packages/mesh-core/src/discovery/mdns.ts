@@ -1,5 +1,6 @@
 import { createLogger } from '../logger.js'
 import { dialDiscovered } from './dial.js'
+import type { ConnectionBudget } from './connection-budget.js'
 import type { DiscoveryObserver } from './dial.js'
 import type { MeshHost } from '../host.js'
 import type { Logger } from '../logger.js'
@@ -9,6 +10,8 @@ export interface MdnsDialerInit {
   /** Time limit of one dial in ms. @default 30_000 */
   dialTimeout?: number
   observer?: DiscoveryObserver
+  /** Dial found peers only while it wants more connections. @default dial every peer */
+  budget?: ConnectionBudget
   /** @default an `edgevpn.discovery.mdns` logger on stderr */
   logger?: Logger
 }
@@ -19,8 +22,8 @@ export interface MdnsDialer {
 }
 
 /**
- * Connects to every peer the host's mDNS service finds (js-libp2p v3 does not auto-dial
- * discovered peers; Go edgevpn connects at once). The service itself runs inside the host
+ * Connects to the peers the host's mDNS service finds, within the connection budget (js-libp2p
+ * v3 does not auto-dial discovered peers; Go edgevpn connects to every one at once). The service itself runs inside the host
  * (`MeshHostInit.mdns`), which answers queries for `<token mdns>.local`, so only nodes with the
  * same token see each other.
  *
@@ -37,7 +40,7 @@ export function createMdnsDialer (host: MeshHost, init: MdnsDialerInit = {}): Md
   const onPeer = (event: CustomEvent<PeerInfo>): void => {
     if (controller == null) return
     const dial = dialDiscovered(host.libp2p, event.detail, {
-      via: 'mdns', log, observer: init.observer, signal: controller.signal, timeout: dialTimeout
+      via: 'mdns', log, observer: init.observer, budget: init.budget, signal: controller.signal, timeout: dialTimeout
     })
     dials.add(dial)
     void dial.finally(() => dials.delete(dial))

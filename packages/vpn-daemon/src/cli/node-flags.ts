@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 import { parseOwnershipMode } from '@edgevpn/ledger'
-import { claimIdentity, createLogger, KeyCacheError, defaultKeyCacheDir, loadNetworkConfig, loadOrCreatePrivateKey, networkFingerprint, parseLogLevel, PRIVATE_KEY_FILE, PUBLIC_DHT_BOOTSTRAP_PEERS } from '@edgevpn/mesh-core'
+import { claimIdentity, createLogger, DEFAULT_LOW_WATER, KeyCacheError, defaultKeyCacheDir, loadNetworkConfig, loadOrCreatePrivateKey, networkFingerprint, parseLogLevel, PRIVATE_KEY_FILE, PUBLIC_DHT_BOOTSTRAP_PEERS } from '@edgevpn/mesh-core'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { UsageError } from '@edgevpn/go-cli'
 import type { ParsedFlags } from '@edgevpn/go-cli'
@@ -69,7 +69,7 @@ export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger, opt
     network,
     privateKey,
     host,
-    discovery: { dht: flags.bool('dht') ? dhtFromFlags(flags, discoveryInterval) : false },
+    discovery: { dht: flags.bool('dht') ? dhtFromFlags(flags, discoveryInterval) : false, connections: connectionBudgetFromFlags(flags) },
     ledger: {
       mode,
       // Go: 0 means four heartbeat intervals, so a live node never looks dead between beats.
@@ -148,6 +148,20 @@ function rejectUnsupported (flags: ParsedFlags): void {
   for (const name of ['peerguard', 'peergate']) {
     if (flags.bool(name)) throw new UsageError(`--${name}: trust zones are not supported by this edgevpn yet`)
   }
+}
+
+/**
+ * The connection budget: discovery dials while fewer than `--connection-low-water` peers are
+ * connected, idle connections above `--connection-high-water` are closed (0: the defaults).
+ */
+function connectionBudgetFromFlags (flags: ParsedFlags): DiscoveryInit['connections'] {
+  const low = flags.int('connection-low-water')
+  const high = flags.int('connection-high-water')
+  if (low < 0 || high < 0) throw new UsageError(`--connection-low-water and --connection-high-water must not be negative, got ${low} and ${high}`)
+  if (high > 0 && low > 0 && high < low) throw new UsageError(`--connection-high-water (${high}) must not be below --connection-low-water (${low})`)
+  if (high === 0) return low > 0 ? { low } : {}
+  // a high water mark alone below the default low one lowers both
+  return { low: low > 0 ? low : Math.min(DEFAULT_LOW_WATER, high), high }
 }
 
 /**
