@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: every test file. The soak (test/soak, EDGEVPN_SOAK_MINUTES minutes, default 10) mostly
 # waits on its own namespaces, so it runs in a second vitest process beside the rest of the suite
-# instead of adding its minutes to the wall time. Arguments run vitest on just those files.
+# instead of adding its minutes to the wall time; the 30-daemon mesh test shares that lane, one
+# file after the other. Arguments run vitest on just those files.
 set -uo pipefail
 
 if [ $# -gt 0 ]; then
@@ -9,7 +10,7 @@ if [ $# -gt 0 ]; then
 fi
 
 soak_log=$(mktemp -t edgevpn-soak-XXXXXX.log)
-npx vitest run test/soak/ >"$soak_log" 2>&1 &
+npx vitest run --no-file-parallelism test/soak/ >"$soak_log" 2>&1 &
 soak_pid=$!
 # the soak leaves with the suite when the suite is interrupted
 trap 'kill -INT "$soak_pid" 2>/dev/null; wait "$soak_pid"; rm -f "$soak_log"' INT TERM

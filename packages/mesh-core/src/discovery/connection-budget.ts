@@ -41,8 +41,11 @@ export const DEFAULT_LOW_WATER = 8
 
 /** The peer store tag of peers that discovery found for this network: the refill dials these. */
 export const DISCOVERED_TAG = 'edgevpn-discovered'
-/** The tag of peers dialled outside the budget (static and bootstrap peers): never trimmed. */
-export const KEEP_STATIC_TAG = 'keep-alive-edgevpn-static'
+/**
+ * The tag of peers dialled outside the budget (static and bootstrap peers): never trimmed. Not a
+ * `keep-alive` tag, which would also make libp2p redial them (the static peer loop does that).
+ */
+export const KEPT_TAG = 'edgevpn-kept'
 
 /** The keep-alive tag js-libp2p's DHT puts on its closest peers. */
 const DHT_KEEP_ALIVE_TAG = 'keep-alive-kad-dht'
@@ -80,12 +83,12 @@ export function createConnectionBudget (libp2p: Libp2p, init: ConnectionBudgetIn
   const isIdle = (connection: Connection): boolean =>
     connection.streams.every(stream => stream.protocol === undefined || UPKEEP_PROTOCOL_PREFIXES.some(prefix => stream.protocol?.startsWith(prefix) === true))
 
-  /** The peer's tags: `keep-alive…` ones protect it (relays, static peers); the others' values rank it. */
+  /** The peer's tags: `keep-alive…` ones (relays) and ours for static peers protect it; the others' values rank it. */
   const standing = async (peer: PeerId): Promise<{ kept: boolean, value: number }> => {
     try {
       const { tags } = await libp2p.peerStore.get(peer)
       return {
-        kept: [...tags.keys()].some(name => name.startsWith('keep-alive')),
+        kept: [...tags.keys()].some(name => name.startsWith('keep-alive') || name === KEPT_TAG),
         value: [...tags.values()].reduce((sum, tag) => sum + tag.value, 0)
       }
     } catch {

@@ -1,5 +1,5 @@
 import { sleep } from './backoff-ticker.js'
-import { DISCOVERED_TAG, KEEP_STATIC_TAG } from './connection-budget.js'
+import { DISCOVERED_TAG, KEPT_TAG } from './connection-budget.js'
 import type { ConnectionBudget } from './connection-budget.js'
 import type { Logger } from '../logger.js'
 import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
@@ -41,7 +41,7 @@ export async function dialDiscovered (libp2p: Libp2p, peer: PeerInfo, options: D
   options.observer?.discovered(peer.id, options.via)
   try {
     // static and bootstrap peers are kept connected: the budget never trims them
-    const keep = options.budget === undefined ? { [KEEP_STATIC_TAG]: { value: 0 } } : {}
+    const keep = options.budget === undefined ? { [KEPT_TAG]: { value: 0 } } : {}
     await libp2p.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs, tags: { [DISCOVERED_TAG]: { value: 0 }, ...keep } })
     // two nodes that find each other at once (an mDNS answer both hear) would open two
     // connections, each with its own upkeep: the one with the greater peer ID waits for the other

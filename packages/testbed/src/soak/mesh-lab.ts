@@ -11,6 +11,7 @@ import { encodeToken, generateNetworkConfig } from '@edgevpn/mesh-core'
 import { createApiClient, UNIX_SOCKET_SCHEME } from '@edgevpn/api-client'
 import { LabDaemon, unixApiRequest } from '../lab/lab-tools.js'
 import { createNetnsLab } from '../lab/netns-lab.js'
+import { sumMetric } from './prometheus-samples.js'
 import type { ApiClient } from '@edgevpn/api-client'
 import type { LabHost, NetnsLab } from '../lab/netns-lab.js'
 
@@ -149,6 +150,19 @@ export class MeshLab {
   /** The body of node `index`'s `GET /metrics` (Prometheus text). */
   async metrics (index: number): Promise<string> {
     return await getText(this.nodes[index].apiSocket, '/metrics')
+  }
+
+  /** Waits until every node is connected to at least `peers` others (its `edgevpn_peers_connected`). */
+  async waitForConnections (peers: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (const node of this.nodes) {
+      for (;;) {
+        const body = await this.metrics(node.index).catch(() => '')
+        if ((sumMetric(body, 'edgevpn_peers_connected') ?? 0) >= peers) break
+        if (Date.now() > deadline) throw new Error(`${node.name} is not connected to ${peers} others after ${timeoutMs / 1000} s`)
+        await new Promise(resolve => setTimeout(resolve, 1_000))
+      }
+    }
   }
 
   /** Kills every daemon and process of the lab and removes its namespaces. */
