@@ -82,12 +82,18 @@ async function main (): Promise<void> {
   const progress = new Progress()
   progress.plan(sizes.length)
   const results: SizeResult[] = []
+  const failures: string[] = []
   for (const nodes of sizes) {
     progress.step(`${nodes} nodes: start, mesh, ${SAMPLED_PAIRS} pings, ${WRITES} writes, settle ${settleSeconds} s, measure ${windowSeconds} s`)
-    results.push(await measureSize(nodes, progress))
+    try {
+      results.push(await measureSize(nodes, progress))
+    } catch (err) {
+      failures.push(`${nodes} nodes: ${(err as Error).message}`)
+      progress.note(`failed: ${(err as Error).message}`)
+    }
   }
   const started = new Date()
-  const file = writeResult('scale', started, 'json', JSON.stringify({ settleSeconds, windowSeconds, results }, null, 2) + '\n')
+  const file = writeResult('scale', started, 'json', JSON.stringify({ settleSeconds, windowSeconds, results, failures }, null, 2) + '\n')
   const chart = writeResult('scale', started, 'svg', renderBarChart({
     title: 'An idle edgevpn mesh: cost per node against mesh size',
     subtitle: `real daemons, one per network namespace on one bridge; ${windowSeconds} s window after ${settleSeconds} s at rest`,
@@ -106,7 +112,9 @@ async function main (): Promise<void> {
   console.log(formatTable(['sender', ...results.map(result => `${result.nodes} nodes`)], senders.map(sender => [
     sender, ...results.map(result => formatNumber(result.sentMBPerHourBy[sender] ?? 0, 2))
   ])))
+  for (const failure of failures) console.log(`failed: ${failure}`)
   console.log(`written to ${file}\nchart: ${chart}`)
+  if (failures.length > 0) process.exitCode = 1
 }
 
 async function measureSize (nodes: number, progress: Progress): Promise<SizeResult> {

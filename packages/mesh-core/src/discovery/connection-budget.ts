@@ -24,9 +24,10 @@ export interface ConnectionBudgetInit {
   low?: number
   /**
    * Above this many connected peers, idle upkeep connections are closed down to this many
-   * (`--connection-high-water`).
+   * (`--connection-high-water`). Each node dials `low` and is dialled about as often, so a
+   * mark near 2 × low would close connections that others just opened, and they would dial again.
    *
-   * @default 2 × low
+   * @default 3 × low
    */
   high?: number
   /** A connection younger than this is never trimmed. @default 80_000 (Go's connmgr grace) */
@@ -68,7 +69,7 @@ export interface ConnectionBudget {
 
 export function createConnectionBudget (libp2p: Libp2p, init: ConnectionBudgetInit): ConnectionBudget {
   const low = init.low ?? DEFAULT_LOW_WATER
-  const high = init.high ?? 2 * low
+  const high = init.high ?? 3 * low
   if (!(Number.isInteger(low) && low > 0 && Number.isInteger(high) && high >= low)) {
     throw new RangeError(`connection budget needs 0 < low <= high, got low ${low}, high ${high}`)
   }
@@ -117,7 +118,8 @@ export function createConnectionBudget (libp2p: Libp2p, init: ConnectionBudgetIn
       if (excess <= 0) break
       excess--
       log.debug('closing an idle connection above the high water mark', { peer: connections[0].remotePeer.toString() })
-      await Promise.all(connections.map(async connection => { await connection.close().catch(err => { connection.abort(err) }) }))
+      // a close waits for the peer to end its streams: a peer that never does must not stall the budget
+      await Promise.all(connections.map(async connection => { await connection.close({ signal: AbortSignal.timeout(5_000) }).catch(err => { connection.abort(err) }) }))
     }
   }
 

@@ -41,7 +41,7 @@ export const hostFlags: FlagSpec[] = [
   flag({ name: 'natmap', kind: 'bool', env: 'EDGEVPNNATMAP', default: true, usage: 'map ports with UPnP' }),
   flag({ name: 'holepunch', kind: 'bool', env: 'EDGEVPNHOLEPUNCH', default: true, usage: 'upgrade relayed connections by hole punching (DCUtR)' }),
   flag({ name: 'max-connections', kind: 'int', env: 'EDGEVPNMAXCONNS', default: 0, usage: 'connection limit (0: the default)' }),
-  flag({ name: 'connection-high-water', kind: 'int', env: 'EDGEVPN_CONNECTION_HIGH_WATER', default: 0, usage: 'close idle connections above this many (0: 16, or twice the low water mark)' }),
+  flag({ name: 'connection-high-water', kind: 'int', env: 'EDGEVPN_CONNECTION_HIGH_WATER', default: 0, usage: 'close idle connections above this many (0: 24, three times the low water mark)' }),
   flag({ name: 'connection-low-water', kind: 'int', env: 'EDGEVPN_CONNECTION_LOW_WATER', default: 0, usage: 'dial discovered peers while fewer are connected (0: 8)' }),
   flag({ name: 'limit-enable', kind: 'bool', env: 'LIMITENABLE', default: false, usage: 'enable resource limits' }),
   flag({ name: 'limit-file', kind: 'string', env: 'LIMITFILE', default: '', usage: 'accepted for compatibility' }),
