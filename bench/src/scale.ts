@@ -124,7 +124,7 @@ async function measureSize (nodes: number, progress: Progress): Promise<SizeResu
     const started = Date.now()
     await mesh.startAll()
     progress.note(`${nodes} daemons up after ${formatNumber((Date.now() - started) / 1000, 1)} s`)
-    await mesh.waitForConnections(Math.min(nodes - 1, LOW_WATER), 180_000)
+    await mesh.waitForConnections(Math.min(nodes - 1, LOW_WATER), formationTimeoutMs(nodes))
     const meshSeconds = (Date.now() - started) / 1000
     const pings = await pingSampledPairs(mesh)
     progress.note(`mesh formed after ${formatNumber(meshSeconds, 1)} s; ${pings.pinged}/${pings.tried} sampled pairs pinged`)
@@ -175,6 +175,15 @@ async function pingSampledPairs (mesh: MeshLab): Promise<{ pinged: number, tried
 
 /** A daemon's default `--connection-low-water`: discovery stops dialling there. */
 const LOW_WATER = 8
+
+/**
+ * How long a mesh may take to form here: every daemon's start-up and first handshakes compete for
+ * this machine's two cores (measured: 100 daemons keep both busy for about five minutes), which a
+ * node on its own board does not.
+ */
+function formationTimeoutMs (nodes: number): number {
+  return Math.max(180, 5 * nodes) * 1000
+}
 
 async function snapshot (mesh: MeshLab, index: number): Promise<Snapshot> {
   const { host } = mesh.nodes[index]

@@ -130,7 +130,8 @@ export function createConnectionBudget (libp2p: Libp2p, init: ConnectionBudgetIn
     const known = await libp2p.peerStore.all({
       filters: [peer => peer.tags.has(DISCOVERED_TAG) && peer.addresses.length > 0 && libp2p.getConnections(peer.id).length === 0]
     })
-    const picks = known.sort(() => Math.random() - 0.5).slice(0, missing)
+    const picks = shuffled(known).slice(0, missing)
+    log.debug('below the low water mark: dialling peers found earlier', { connected: connectedPeers(), candidates: known.length, dialling: picks.length })
     await Promise.all(picks.map(async peer => {
       try {
         await libp2p.dial(peer.id, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(30_000)]) })
@@ -185,4 +186,14 @@ export function createConnectionBudget (libp2p: Libp2p, init: ConnectionBudgetIn
       await checking
     }
   }
+}
+
+/** A uniformly random order (Fisher–Yates). */
+function shuffled<T> (items: T[]): T[] {
+  const order = [...items]
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]]
+  }
+  return order
 }

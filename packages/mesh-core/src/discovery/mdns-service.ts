@@ -67,6 +67,14 @@ const FIRST_QUERY_WAIT_MS = 1_000
 const ANSWER_DELAY_MS = [20, 120] as const
 /** RFC 6762 §6.2: the same record is multicast at most once a second per interface. */
 const MIN_ANSWER_GAP_MS = 1_000
+/**
+ * A peer heard again with the same addresses is reported again only after this long: every
+ * query brings every node's answer, and each report costs libp2p and the dialler a peer store
+ * write (in a profile of a 40-node LAN forming, peer store writes were the largest cost after
+ * loading the code, most of them for peers reported before). The
+ * connection budget redials known peers itself, so a repeat adds nothing sooner.
+ */
+const REPEAT_REPORT_MS = 60_000
 
 interface Sender {
   lan: LanInterface
@@ -99,6 +107,8 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
   private readonly answerTimers = new Map<string, NodeJS.Timeout>()
   private readonly lastAnswerAt = new Map<string, number>()
   private warnedNoInterface = false
+  /** When each peer was last reported, and with which addresses. */
+  private readonly reported = new Map<string, { addresses: string, at: number }>()
 
   constructor (components: MdnsServiceComponents, init: MdnsServiceInit) {
     super()
@@ -320,8 +330,20 @@ export class MdnsService extends TypedEventEmitter<PeerDiscoveryEvents> implemen
       }
     }
     const found = peerInfoOf(addresses)
-    if (found === undefined || found.id.equals(this.components.peerId)) return
+    if (found === undefined || found.id.equals(this.components.peerId) || this.isRepeat(found)) return
     this.dispatchEvent(new CustomEvent<PeerInfo>('peer', { detail: found }))
+  }
+
+  /** Whether the peer was reported with these addresses less than {@link REPEAT_REPORT_MS} ago; records it if not. */
+  private isRepeat (peer: PeerInfo): boolean {
+    const now = Date.now()
+    const id = peer.id.toString()
+    const addresses = peer.multiaddrs.map(String).sort().join(' ')
+    const last = this.reported.get(id)
+    if (last !== undefined && last.addresses === addresses && now - last.at < REPEAT_REPORT_MS) return true
+    for (const [other, { at }] of this.reported) if (now - at >= REPEAT_REPORT_MS) this.reported.delete(other)
+    this.reported.set(id, { addresses, at: now })
+    return false
   }
 }
 

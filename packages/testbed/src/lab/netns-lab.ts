@@ -5,6 +5,9 @@
  * `destroy()` removes it, and every process started through it, even after a failure.
  * {@link createNatLab} builds hosts behind NAT routers instead.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { checkPrefix, createLabRuntime, destroyLeftovers, ip } from './lab-runtime.js'
 import type { LabHost, LabRuntime } from './lab-runtime.js'
 
@@ -50,13 +53,40 @@ export async function createNetnsLab (init: NetnsLabInit): Promise<NetnsLab> {
       await ip('link', 'add', outside, 'netns', switchNs, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', host.netns)
       await ip('-n', switchNs, 'link', 'set', outside, 'master', 'br0', 'up')
       await ip('-n', host.netns, 'addr', 'add', `${host.address}/24`, 'dev', 'eth0')
+      await ip('-n', host.netns, 'link', 'set', 'eth0', 'address', hostMac(i))
       await ip('-n', host.netns, 'link', 'set', 'eth0', 'up')
       await ip('-n', host.netns, 'link', 'set', 'lo', 'up')
     }
+    await addPermanentNeighbours(hosts)
   } catch (err) {
     await runtime.destroy()
     throw err
   }
 
   return { hosts, ...runtime }
+}
+
+/** A locally administered MAC per host, unique on the lab's bridge. */
+function hostMac (index: number): string {
+  return `02:ee:00:00:${((index >> 8) & 0xff).toString(16).padStart(2, '0')}:${(index & 0xff).toString(16).padStart(2, '0')}`
+}
+
+/**
+ * Every host knows every other host's MAC from the start. The kernel keeps one neighbour table
+ * for all namespaces (1,024 entries by default, `net.ipv4.neigh.default.gc_thresh3`): a lab of
+ * a hundred hosts that each talk to a dozen others overflows it, and then connects fail with
+ * EHOSTUNREACH at random, which is the lab's limit, not the software's. Permanent entries do not
+ * count against it (Linux 4.19+), and they spare the bridge the ARP broadcasts.
+ */
+async function addPermanentNeighbours (hosts: LabHost[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'evt-neigh-'))
+  try {
+    for (const [i, host] of hosts.entries()) {
+      const batch = join(dir, `${i}.batch`)
+      writeFileSync(batch, hosts.flatMap((other, j) => j === i ? [] : [`neigh replace ${other.address} lladdr ${hostMac(j)} dev eth0 nud permanent\n`]).join(''))
+      await ip('-n', host.netns, '-batch', batch)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }

@@ -38,6 +38,8 @@ export interface MeshLabInit {
   addressing?: 'dhcp' | 'static'
   /** Receives every log line of every daemon. @default none */
   onLine?: (node: string, line: string) => void
+  /** The daemons' `--log-level`. @default 'info' */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error'
 }
 
 /** One host of the mesh and the daemon last started on it. */
@@ -70,6 +72,7 @@ export class MeshLab {
   readonly #syncInterval: string
   readonly #dhcp: boolean
   readonly #onLine: MeshLabInit['onLine']
+  readonly #logLevel: string
   readonly #clients = new Map<number, ApiClient>()
   readonly #running = new Set<LabDaemon>()
 
@@ -79,6 +82,7 @@ export class MeshLab {
     this.#syncInterval = String(init.syncIntervalSeconds ?? 2)
     this.#dhcp = (init.addressing ?? 'dhcp') === 'dhcp'
     this.#onLine = init.onLine
+    this.#logLevel = init.logLevel ?? 'info'
     this.nodes = lab.hosts.map((host, index) => {
       const stateDir = join(init.stateDir, `node-${index + 1}`)
       mkdirSync(stateDir, { recursive: true })
@@ -107,7 +111,7 @@ export class MeshLab {
       hostname: node.name,
       onLine: this.#onLine === undefined ? undefined : line => { this.#onLine?.(node.name, line) },
       args: ['--token', this.#token,
-        '--listen-maddrs', `/ip4/${node.host.address}/tcp/${LISTEN_PORT}`, '--dht=false', '--log-level', 'info',
+        '--listen-maddrs', `/ip4/${node.host.address}/tcp/${LISTEN_PORT}`, '--dht=false', '--log-level', this.#logLevel,
         ...(this.#dhcp ? ['--dhcp', '--lease-dir', node.stateDir] : ['--address', `${staticAddress(index)}/24`]),
         '--privkey-cache', '--privkey-cache-dir', node.stateDir,
         '--ledger-state', join(node.stateDir, 'ledger'), '--ledger-synchronization-interval', this.#syncInterval,
