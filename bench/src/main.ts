@@ -2,11 +2,12 @@
  * `npm run bench`: every benchmark of the VPN in one run. Builds a two-host network-namespace lab
  * and measures the raw link, this project and, when Debian has them, nebula, tinc and
  * wireguard-go, all the same way (iperf3 1 and 4 streams, ping idle and under load, daemon CPU
- * and memory, time to first ping); then ledger convergence at 10 and 50 nodes. Prints progress
- * while it runs and a table at the end; writes JSON, an SVG chart (and a PNG when a renderer is
- * installed) to `bench/results/`, also as `latest.*`.
+ * and memory, time to first ping); then ledger convergence at 10 and 50 nodes; then meshes of
+ * 10, 50 and 100 real daemons, whether they form and work and what each node costs at rest
+ * (`scale.js`). Prints progress while it runs and a table at the end; writes JSON, an SVG chart
+ * (and a PNG when a renderer is installed) to `bench/results/`, also as `latest.*`.
  *
- *   npm run bench [-- --seconds 10] [-- --only edgevpn,nebula] [-- --skip-ledger] [-- --quick]
+ *   npm run bench [-- --seconds 10] [-- --only edgevpn,nebula] [-- --skip-ledger] [-- --skip-scale] [-- --quick]
  */
 import { copyFileSync } from 'node:fs'
 import { cpus, loadavg, release } from 'node:os'
@@ -15,6 +16,7 @@ import { CONTENDERS } from './contenders/index.js'
 import { renderBarChart } from './lib/chart.js'
 import { BenchFlagError, parseBenchOptions } from './lib/flags.js'
 import { runLedgerBench } from './lib/ledger-run.js'
+import { runScaleBench } from './lib/scale-run.js'
 import { svgSize, svgToPng } from './lib/png.js'
 import { Progress } from './lib/progress.js'
 import { benchChart, formatReport } from './lib/report.js'
@@ -40,7 +42,7 @@ async function main (): Promise<number> {
   const started = new Date()
   const loadAverageAtStart = loadavg()
   const progress = new Progress()
-  progress.plan(options.ledgerSizes.length)
+  progress.plan(options.ledgerSizes.length + options.scaleSizes.length)
 
   const vpn = await runVpnSuite({
     contenders: CONTENDERS.filter(c => options.contenders.includes(c.name)),
@@ -52,6 +54,7 @@ async function main (): Promise<number> {
   if (options.ledgerSizes.length > 0) {
     ledger = await runLedgerBench({ sizes: options.ledgerSizes, writes: options.ledgerWrites, idleSeconds: options.ledgerIdleSeconds, progress })
   }
+  const scale = options.scaleSizes.length > 0 ? await runScaleBench({ sizes: options.scaleSizes, settleSeconds: options.scaleSettleSeconds, windowSeconds: options.scaleWindowSeconds, progress }) : undefined
 
   const report: BenchReport = {
     date: started.toISOString(),
@@ -61,7 +64,8 @@ async function main (): Promise<number> {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown CPU', kernel: release(), loadAverageAtStart },
     vpn,
     ...(ledger === undefined ? {} : { ledger }),
-    targets: checkTargets(vpn)
+    ...(scale === undefined ? {} : { scale }),
+    targets: checkTargets(vpn, scale)
   }
   process.stdout.write(`\n${formatReport(report)}\n`)
 

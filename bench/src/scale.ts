@@ -11,10 +11,12 @@
  * libp2p protocol's streams and of mDNS. Figures are scaled to one hour; JSON and an SVG chart
  * of the cost against the mesh size go to bench/results/.
  *
- *   npm run build && node bench/dist/scale.js [--sizes 10,50,100] [--settle 60] [--window 60]
+ *   npm run build && node bench/dist/scale.js [--sizes 10,50,100] [--settle 60] [--window 60] [--json FILE]
+ *
+ * `--json FILE` also writes the result there (`npm run bench` reads it).
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { netnsUnavailableReason } from '@edgevpn/testbed/lab'
@@ -25,7 +27,9 @@ import { flagValue } from './lib/flags.js'
 import { percentile, sleep } from './lib/measure.js'
 import { Progress } from './lib/progress.js'
 import { writeResult } from './lib/results-dir.js'
-import { formatNumber, formatTable } from './lib/table.js'
+import { scaleSection } from './lib/report.js'
+import { formatNumber } from './lib/table.js'
+import type { ScaleResult, ScaleRow } from './lib/results.js'
 
 /** One node's counters at one moment. */
 interface Snapshot {
@@ -40,32 +44,11 @@ interface Snapshot {
   mdnsOut: number
 }
 
-interface SizeResult {
-  nodes: number
-  /** Seconds from starting the daemons until every node had the connections it dials. */
-  meshSeconds: number
-  /** Sampled pairs that pinged over the VPN within 30 s, of those tried. */
-  pairsPinged: number
-  pairsTried: number
-  /** Ledger writes readable on every node, of those made; and p50 / p99 of the time until then. */
-  writesSeen: number
-  writesMade: number
-  writeP50Ms: number
-  writeP99Ms: number
-  /** Daemons whose API answered after the writes. */
-  apisAnswering: number
-  /** Per node, averaged: link bytes (in + out) per hour. */
-  linkMBPerHour: number
-  cpuPercent: number
-  rssMB: number
-  /** Per node, averaged: bytes sent per hour, by what sent them (streams count their payload). */
-  sentMBPerHourBy: Record<string, number>
-}
-
 const argv = process.argv.slice(2)
 const sizes = (flagValue(argv, '--sizes') ?? '10,50,100').split(',').map(Number)
 const settleSeconds = Number(flagValue(argv, '--settle') ?? 60)
 const windowSeconds = Number(flagValue(argv, '--window') ?? 60)
+const jsonFile = flagValue(argv, '--json')
 const TICKS_PER_SECOND = 100
 const MB = 1e6
 const SAMPLED_PAIRS = 20
@@ -81,43 +64,35 @@ async function main (): Promise<void> {
   }
   const progress = new Progress()
   progress.plan(sizes.length)
-  const results: SizeResult[] = []
+  const rows: ScaleRow[] = []
   const failures: string[] = []
   for (const nodes of sizes) {
     progress.step(`${nodes} nodes: start, mesh, ${SAMPLED_PAIRS} pings, ${WRITES} writes, settle ${settleSeconds} s, measure ${windowSeconds} s`)
     try {
-      results.push(await measureSize(nodes, progress))
+      rows.push(await measureSize(nodes, progress))
     } catch (err) {
       failures.push(`${nodes} nodes: ${(err as Error).message}`)
       progress.note(`failed: ${(err as Error).message}`)
     }
   }
   const started = new Date()
-  const file = writeResult('scale', started, 'json', JSON.stringify({ settleSeconds, windowSeconds, results, failures }, null, 2) + '\n')
+  const result: ScaleResult = { settleSeconds, windowSeconds, rows, failures }
+  const file = writeResult('scale', started, 'json', JSON.stringify(result, null, 2) + '\n')
+  if (jsonFile !== undefined) writeFileSync(jsonFile, JSON.stringify(result, null, 2))
   const chart = writeResult('scale', started, 'svg', renderBarChart({
     title: 'An idle edgevpn mesh: cost per node against mesh size',
     subtitle: `real daemons, one per network namespace on one bridge; ${windowSeconds} s window after ${settleSeconds} s at rest`,
     panels: [
-      { title: 'Traffic on the node\'s link (in + out)', unit: 'MB/h', series: ['per node'], groups: results.map(result => ({ label: `${result.nodes} nodes`, values: [result.linkMBPerHour] })) },
-      { title: 'CPU of the daemon', unit: '% of a core', series: ['per node'], groups: results.map(result => ({ label: `${result.nodes} nodes`, values: [result.cpuPercent] })) }
+      { title: 'Traffic on the node\'s link (in + out)', unit: 'MB/h', series: ['per node'], groups: rows.map(row => ({ label: `${row.nodes} nodes`, values: [row.linkMBPerHour] })) },
+      { title: 'CPU of the daemon', unit: '% of a core', series: ['per node'], groups: rows.map(row => ({ label: `${row.nodes} nodes`, values: [row.cpuPercent] })) }
     ]
   }))
-  const senders = [...new Set(results.flatMap(result => Object.keys(result.sentMBPerHourBy)))]
-  console.log(formatTable(['nodes', 'mesh s', 'pings', 'writes seen', 'write p50 / p99 ms', 'APIs', 'link MB/h', 'CPU %', 'RSS MB'], results.map(result => [
-    String(result.nodes), formatNumber(result.meshSeconds, 1), `${result.pairsPinged}/${result.pairsTried}`, `${result.writesSeen}/${result.writesMade}`,
-    `${formatNumber(result.writeP50Ms, 0)} / ${formatNumber(result.writeP99Ms, 0)}`, `${result.apisAnswering}/${result.nodes}`,
-    formatNumber(result.linkMBPerHour, 1), formatNumber(result.cpuPercent, 2), formatNumber(result.rssMB, 0)
-  ])))
-  console.log('\nsent per node, MB/h, by what sent it:')
-  console.log(formatTable(['sender', ...results.map(result => `${result.nodes} nodes`)], senders.map(sender => [
-    sender, ...results.map(result => formatNumber(result.sentMBPerHourBy[sender] ?? 0, 2))
-  ])))
-  for (const failure of failures) console.log(`failed: ${failure}`)
+  console.log(scaleSection(result).join('\n'))
   console.log(`written to ${file}\nchart: ${chart}`)
   if (failures.length > 0) process.exitCode = 1
 }
 
-async function measureSize (nodes: number, progress: Progress): Promise<SizeResult> {
+async function measureSize (nodes: number, progress: Progress): Promise<ScaleRow> {
   const stateDir = mkdtempSync(join(tmpdir(), 'evt-scale-'))
   const mesh = await MeshLab.create({ prefix: 'evti', nodes, subnet: '10.254.80', stateDir, addressing: 'static', syncIntervalSeconds: SYNC_INTERVAL_SECONDS })
   try {
@@ -161,8 +136,10 @@ async function measureSize (nodes: number, progress: Progress): Promise<SizeResu
  * has no connection yet dials on its first packet. Each pair gets 30 s.
  */
 async function pingSampledPairs (mesh: MeshLab): Promise<{ pinged: number, tried: number }> {
-  const pairs = mesh.nodes.flatMap(from => mesh.nodes.filter(to => to !== from).map(to => [from, to] as const))
-    .sort(() => Math.random() - 0.5).slice(0, SAMPLED_PAIRS)
+  const all = mesh.nodes.flatMap(from => mesh.nodes.filter(to => to !== from).map(to => [from, to] as const))
+  const picked = new Set<number>()
+  while (picked.size < Math.min(SAMPLED_PAIRS, all.length)) picked.add(Math.floor(Math.random() * all.length))
+  const pairs = [...picked].map(i => all[i])
   const results = await Promise.all(pairs.map(async ([from, to]) => {
     const deadline = Date.now() + 30_000
     while (Date.now() < deadline) {
@@ -220,7 +197,7 @@ function daemonPid (netns: string): string {
   return pid
 }
 
-function summarize (nodes: number, meshSeconds: number, before: Snapshot[], after: Snapshot[]): Omit<SizeResult, 'pairsPinged' | 'pairsTried' | 'writesSeen' | 'writesMade' | 'writeP50Ms' | 'writeP99Ms' | 'apisAnswering'> {
+function summarize (nodes: number, meshSeconds: number, before: Snapshot[], after: Snapshot[]): Omit<ScaleRow, 'pairsPinged' | 'pairsTried' | 'writesSeen' | 'writesMade' | 'writeP50Ms' | 'writeP99Ms' | 'apisAnswering'> {
   const perHour = (bytes: number, a: Snapshot, b: Snapshot): number => bytes / MB * 3_600_000 / (b.at - a.at)
   const average = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length
   const sent = new Map<string, number[]>()
@@ -242,6 +219,7 @@ function summarize (nodes: number, meshSeconds: number, before: Snapshot[], afte
     linkMBPerHour: average(after.map((b, i) => perHour(b.linkBytes - before[i].linkBytes, before[i], b))),
     cpuPercent: average(after.map((b, i) => (b.cpuTicks - before[i].cpuTicks) / TICKS_PER_SECOND * 100_000 / (b.at - before[i].at))),
     rssMB: average(after.map(b => b.rssBytes / MB)),
+    rssMaxMB: Math.max(...after.map(b => b.rssBytes / MB)),
     // a protocol a node never used counts as 0 for it
     sentMBPerHourBy: Object.fromEntries([...sent].map(([sender, values]) => [sender, values.reduce((sum, value) => sum + value, 0) / nodes]))
   }

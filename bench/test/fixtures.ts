@@ -1,5 +1,5 @@
 /** Hand-made benchmark results for the tests of the pure parts (tables, targets, chart). */
-import type { BenchReport, PathResult, TunnelResult, VpnSuiteResult } from '../src/lib/results.js'
+import type { BenchReport, PathResult, ScaleResult, ScaleRow, TunnelResult, VpnSuiteResult } from '../src/lib/results.js'
 
 export function path (tcp1: number, tcp4: number, idleP50: number, loadedP99: number): PathResult {
   return {
@@ -35,6 +35,19 @@ export function suite (): VpnSuiteResult {
       { name: 'wireguard-go', status: 'failed', description: 'wireguard-go 0.0', reason: 'no ping reply from 10.1.0.2 within 60 s' }
     ]
   }
+}
+
+/** A mesh size of the scale section that formed and worked, with the given cost at rest per node. */
+export function scaleRow (nodes: number, linkMBPerHour: number, cpuPercent: number, rssMaxMB: number): ScaleRow {
+  return {
+    nodes, meshSeconds: nodes * 1.5, pairsPinged: 20, pairsTried: 20, writesSeen: 20, writesMade: 20, writeP50Ms: 300, writeP99Ms: 700,
+    apisAnswering: nodes, linkMBPerHour, cpuPercent, rssMB: rssMaxMB - 5, rssMaxMB,
+    sentMBPerHourBy: { 'stream /edgevpn-ts/ledger-sync/1.1.0': 1.2, mDNS: 0.01 }
+  }
+}
+
+export function scale (): ScaleResult {
+  return { settleSeconds: 60, windowSeconds: 60, rows: [scaleRow(10, 3, 0.3, 110), scaleRow(50, 3.5, 0.35, 112), scaleRow(100, 4, 0.4, 115)], failures: [] }
 }
 
 export function report (vpn: VpnSuiteResult = suite()): BenchReport {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { formatReport, idleBytesPerNodeHour, vpnTable } from '../src/lib/report.js'
 import { formatNumber, formatTable } from '../src/lib/table.js'
 import { checkTargets } from '../src/lib/targets.js'
-import { report, suite, tunnel } from './fixtures.js'
+import { report, scale, scaleRow, suite, tunnel } from './fixtures.js'
 import type { VpnSuiteResult } from '../src/lib/results.js'
 
 describe('formatTable', () => {
@@ -63,6 +63,21 @@ describe('checkTargets', () => {
     })
   })
 
+  it('checks the cost of a mesh at rest at 100 nodes, and its growth from 10', () => {
+    const scaleStatuses = (result = scale()): Record<string, string> => Object.fromEntries(checkTargets(suite(), result).slice(5).map(c => [c.target, c.status]))
+    expect(scaleStatuses()).toEqual({
+      '100 daemons form one mesh: all sampled pairs ping, writes on all with p99 < 1 s, every API answers': 'PASS',
+      'at rest, 100 nodes: < 5 MB/h per node': 'PASS',
+      'at rest, 100 nodes: < 0.5 % of a core per daemon': 'PASS',
+      'at rest, 100 nodes cost <= 1.5x 10 nodes per node (traffic and CPU)': 'PASS', // 1.33x both
+      'RSS per daemon < 120 MB at 100 nodes': 'PASS'
+    })
+    const grown = scale()
+    grown.rows[2] = { ...scaleRow(100, 4.6, 0.4, 121), pairsPinged: 19 }
+    expect(Object.values(scaleStatuses(grown))).toEqual(['FAIL', 'PASS', 'PASS', 'FAIL', 'FAIL'])
+    expect(Object.values(scaleStatuses({ ...scale(), rows: scale().rows.slice(0, 2) }))).toEqual(Array(5).fill('NO DATA'))
+  })
+
   it('says NO DATA when nebula was not measured', () => {
     const vpn: VpnSuiteResult = { ...suite(), contenders: suite().contenders.filter(c => c.name !== 'nebula') }
     const checks = checkTargets(vpn)
@@ -79,6 +94,14 @@ describe('report', () => {
     expect(text).toContain('- wireguard-go: FAILED, no ping reply from 10.1.0.2 within 60 s')
     expect(text).toContain('Command: `npm run bench`')
     expect(text).toContain('- FAILED: 50 nodes: the benchmark exited with 1')
+  })
+
+  it('has a scale section with a row per mesh size and what each node sent', () => {
+    const text = formatReport({ ...report(), scale: { ...scale(), failures: ['200 nodes: node-7 is not connected to 8 others after 1000 s'] } })
+    expect(text).toContain('### Scale: real daemons')
+    expect(text).toMatch(/\| 100 +\| +150\.0 \| +20\/20 \| +20\/20 \| +300 \/ 700 \| +100\/100 \| +4\.0 \| +0\.40 \| +110 \/ 115 \|/)
+    expect(text).toMatch(/\| stream \/edgevpn-ts\/ledger-sync\/1\.1\.0 \| +1\.20 \| +1\.20 \| +1\.20 \|/)
+    expect(text).toContain('- FAILED: 200 nodes: node-7 is not connected')
   })
 
   it('scales the idle ledger traffic to an hour', () => {

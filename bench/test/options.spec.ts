@@ -7,18 +7,19 @@ const KNOWN = ['edgevpn', 'nebula', 'tinc', 'wireguard-go']
 
 describe('parseBenchOptions', () => {
   it('measures everything for 10 s per run by default', () => {
-    expect(parseBenchOptions([], KNOWN)).toEqual({ seconds: 10, contenders: KNOWN, ledgerSizes: [10, 50], ledgerWrites: 10, ledgerIdleSeconds: 20 })
+    expect(parseBenchOptions([], KNOWN)).toEqual({ seconds: 10, contenders: KNOWN, ledgerSizes: [10, 50], ledgerWrites: 10, ledgerIdleSeconds: 20, scaleSizes: [10, 50, 100], scaleSettleSeconds: 60, scaleWindowSeconds: 60 })
   })
 
   it('keeps the run order whatever the order of --only', () => {
-    const options = parseBenchOptions(['--only', 'nebula,edgevpn', '--seconds', '5', '--skip-ledger'], KNOWN)
+    const options = parseBenchOptions(['--only', 'nebula,edgevpn', '--seconds', '5', '--skip-ledger', '--skip-scale'], KNOWN)
     expect(options.contenders).toEqual(['edgevpn', 'nebula'])
     expect(options.seconds).toBe(5)
     expect(options.ledgerSizes).toEqual([])
+    expect(options.scaleSizes).toEqual([])
   })
 
   it('shortens everything with --quick unless --seconds says otherwise', () => {
-    expect(parseBenchOptions(['--quick'], KNOWN)).toMatchObject({ seconds: 3, ledgerSizes: [10] })
+    expect(parseBenchOptions(['--quick'], KNOWN)).toMatchObject({ seconds: 3, ledgerSizes: [10], scaleSizes: [10] })
     expect(parseBenchOptions(['--quick', '--seconds', '4'], KNOWN).seconds).toBe(4)
   })
 

@@ -20,11 +20,17 @@ export interface BenchOptions {
   ledgerSizes: number[]
   ledgerWrites: number
   ledgerIdleSeconds: number
+  /** Mesh sizes of the scale section (real daemons at rest); empty with `--skip-scale`. */
+  scaleSizes: number[]
+  /** Seconds each scale mesh rests before, and is measured over. */
+  scaleSettleSeconds: number
+  scaleWindowSeconds: number
 }
 
 /**
- * Reads `npm run bench` flags: `--seconds N`, `--only a,b`, `--skip-ledger`, `--quick` (3-second
- * iperf3 runs, ledger at 10 nodes only with fewer writes and a shorter idle window).
+ * Reads `npm run bench` flags: `--seconds N`, `--only a,b`, `--skip-ledger`, `--skip-scale`,
+ * `--quick` (3-second iperf3 runs, ledger and scale at 10 nodes only, fewer writes and a shorter
+ * idle window).
  *
  * @param argv - the flags, without node and script
  * @param known - contender names `--only` may pick from, in run order
@@ -32,13 +38,13 @@ export interface BenchOptions {
  */
 export function parseBenchOptions (argv: readonly string[], known: readonly string[]): BenchOptions {
   const valued = new Set(['--seconds', '--only'])
-  const switches = new Set(['--skip-ledger', '--quick'])
+  const switches = new Set(['--skip-ledger', '--skip-scale', '--quick'])
   for (let i = 0; i < argv.length; i++) {
     if (valued.has(argv[i])) {
       if (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) throw new BenchFlagError(`${argv[i]} needs a value`)
       i++
     } else if (!switches.has(argv[i])) {
-      throw new BenchFlagError(`unknown flag ${argv[i]} (flags: --seconds N, --only ${known.join(',')}, --skip-ledger, --quick)`)
+      throw new BenchFlagError(`unknown flag ${argv[i]} (flags: --seconds N, --only ${known.join(',')}, --skip-ledger, --skip-scale, --quick)`)
     }
   }
   const quick = argv.includes('--quick')
@@ -55,6 +61,9 @@ export function parseBenchOptions (argv: readonly string[], known: readonly stri
     contenders: known.filter(name => picked === undefined || picked.includes(name)),
     ledgerSizes: argv.includes('--skip-ledger') ? [] : quick ? [10] : [10, 50],
     ledgerWrites: quick ? 5 : 10,
-    ledgerIdleSeconds: quick ? 5 : 20
+    ledgerIdleSeconds: quick ? 5 : 20,
+    scaleSizes: argv.includes('--skip-scale') ? [] : quick ? [10] : [10, 50, 100],
+    scaleSettleSeconds: quick ? 20 : 60,
+    scaleWindowSeconds: quick ? 20 : 60
   }
 }

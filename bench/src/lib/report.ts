@@ -1,7 +1,7 @@
 /** Turns a {@link BenchReport} into the terminal/README tables and the chart. */
 import { formatNumber, formatTable } from './table.js'
 import type { BarChart } from './chart.js'
-import type { BenchReport, ContenderOutcome, LedgerRow, PathResult, TunnelResult, VpnSuiteResult } from './results.js'
+import type { BenchReport, ContenderOutcome, LedgerRow, PathResult, ScaleResult, ScaleRow, TunnelResult, VpnSuiteResult } from './results.js'
 
 const pair = (a: number, b: number, digits: number): string => `${formatNumber(a, digits)} / ${formatNumber(b, digits)}`
 
@@ -50,6 +50,30 @@ export function idleBytesPerNodeHour (row: LedgerRow): number {
   return row.idleBytesPerNodeMinute * 60
 }
 
+/** Per mesh size: does it form and work, and its cost per node at rest. */
+export function scaleTable (rows: ScaleRow[]): string {
+  return formatTable(['nodes', 'mesh formed s', 'pairs pinged', 'writes seen on all', 'write p50 / p99 ms', 'APIs answering', 'link MB/h per node', 'CPU % per node', 'RSS MB avg / max'],
+    rows.map(r => [String(r.nodes), formatNumber(r.meshSeconds, 1), `${r.pairsPinged}/${r.pairsTried}`, `${r.writesSeen}/${r.writesMade}`,
+      pair(r.writeP50Ms, r.writeP99Ms, 0), `${r.apisAnswering}/${r.nodes}`, formatNumber(r.linkMBPerHour, 1), formatNumber(r.cpuPercent, 2), pair(r.rssMB, r.rssMaxMB, 0)]))
+}
+
+/** Per mesh size, what each node sent at rest, by sender (libp2p protocol, mDNS, the rest). */
+export function scaleSendersTable (rows: ScaleRow[]): string {
+  const senders = [...new Set(rows.flatMap(r => Object.keys(r.sentMBPerHourBy)))]
+  return formatTable(['sent per node, MB/h', ...rows.map(r => `${r.nodes} nodes`)],
+    senders.map(sender => [sender, ...rows.map(r => formatNumber(r.sentMBPerHourBy[sender] ?? 0, 2))]))
+}
+
+/** The scale section: both tables, what the window was, and the sizes that failed. */
+export function scaleSection (scale: ScaleResult): string[] {
+  const parts: string[] = []
+  if (scale.rows.length > 0) {
+    parts.push(scaleTable(scale.rows), '', `At rest: measured over ${scale.windowSeconds} s after ${scale.settleSeconds} s idle, scaled to one hour.`, '', scaleSendersTable(scale.rows))
+  }
+  parts.push(...scale.failures.map(failure => `- FAILED: ${failure}`))
+  return parts
+}
+
 export function targetsTable (report: BenchReport): string {
   return formatTable(['target', 'measured', 'result'], report.targets.map(t => [t.target, t.measured, t.status]), ['left', 'left', 'left'])
 }
@@ -72,6 +96,9 @@ export function formatReport (report: BenchReport): string {
     const { rows, failures } = report.ledger
     if (rows.length > 0) parts.push(ledgerTable(rows), '', `Idle bytes: measured over ${rows[0].idleSeconds} s once the ledger was quiet, scaled to one hour.`)
     parts.push(...failures.map(failure => `- FAILED: ${failure}`))
+  }
+  if (report.scale !== undefined) {
+    parts.push('', '### Scale: real daemons (VPN, API, mDNS), one per namespace on one bridge', '', ...scaleSection(report.scale))
   }
   parts.push('', '### Targets (edgevpn, this run)', '', targetsTable(report))
   return `${parts.join('\n')}\n`

@@ -75,6 +75,40 @@ export interface LedgerResult {
   failures: string[]
 }
 
+/** One mesh size of the scale benchmark (`scale.js`): real daemons, one per namespace. */
+export interface ScaleRow {
+  nodes: number
+  /** Seconds from starting the daemons until every node had the connections it dials. */
+  meshSeconds: number
+  /** Sampled pairs that pinged over the VPN within 30 s, of those tried. */
+  pairsPinged: number
+  pairsTried: number
+  /** Ledger writes readable on every node, of those made; and p50 / p99 of the time until then. */
+  writesSeen: number
+  writesMade: number
+  writeP50Ms: number
+  writeP99Ms: number
+  /** Daemons whose API answered after the writes. */
+  apisAnswering: number
+  /** Per node, averaged over the window at rest: link bytes (in + out) per hour. */
+  linkMBPerHour: number
+  cpuPercent: number
+  /** Largest and average resident memory of a daemon at the end of the window (1 MB = 10^6 bytes). */
+  rssMB: number
+  rssMaxMB: number
+  /** Per node, averaged: bytes sent per hour, by what sent them (streams count their payload). */
+  sentMBPerHourBy: Record<string, number>
+}
+
+export interface ScaleResult {
+  /** Seconds at rest before the window, and the window's length. */
+  settleSeconds: number
+  windowSeconds: number
+  rows: ScaleRow[]
+  /** Why a mesh size has no row. */
+  failures: string[]
+}
+
 /** Everything one `npm run bench` measured, as written to `bench/results/bench-*.json`. */
 export interface BenchReport {
   /** ISO time the run started. */
@@ -85,5 +119,7 @@ export interface BenchReport {
   vpn: VpnSuiteResult
   /** Absent with `--skip-ledger`. */
   ledger?: LedgerResult
+  /** Absent with `--skip-scale`. */
+  scale?: ScaleResult
   targets: TargetCheck[]
 }

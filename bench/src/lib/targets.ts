@@ -1,9 +1,9 @@
 /**
- * The speed targets of the project, checked against one run of the VPN comparison: edgevpn
- * against nebula measured on the same lab in the same run, and absolute limits.
+ * The targets of the project, checked against one run: edgevpn against nebula measured on the
+ * same lab in the same run, absolute limits, and the cost of a mesh at rest as it grows.
  */
 import { formatNumber } from './table.js'
-import type { ContenderOutcome, TunnelResult, VpnSuiteResult } from './results.js'
+import type { ContenderOutcome, ScaleResult, ScaleRow, TunnelResult, VpnSuiteResult } from './results.js'
 
 export interface TargetCheck {
   target: string
@@ -26,12 +26,21 @@ interface Verdict {
   pass: boolean
 }
 
-export function checkTargets (vpn: VpnSuiteResult): TargetCheck[] {
+/** The scale targets (issue 15): a mesh this large, at rest, per node. */
+export const SCALE_NODES = 100
+export const SCALE_BASE_NODES = 10
+export const MAX_REST_MB_PER_HOUR = 5
+export const MAX_REST_CPU_PERCENT = 0.5
+export const MAX_REST_GROWTH = 1.5
+export const MAX_WRITE_P99_MS = 1000
+
+const settle = (target: string, verdict: Verdict | undefined): TargetCheck => verdict === undefined
+  ? { target, measured: 'not measured', status: 'NO DATA' }
+  : { target, measured: verdict.measured, status: verdict.pass ? 'PASS' : 'FAIL' }
+
+export function checkTargets (vpn: VpnSuiteResult, scale?: ScaleResult): TargetCheck[] {
   const ours = measured(vpn.contenders, 'edgevpn')
   const nebula = measured(vpn.contenders, 'nebula')
-  const settle = (target: string, verdict: Verdict | undefined): TargetCheck => verdict === undefined
-    ? { target, measured: 'not measured', status: 'NO DATA' }
-    : { target, measured: verdict.measured, status: verdict.pass ? 'PASS' : 'FAIL' }
   const alone = (target: string, evaluate: (ours: TunnelResult) => Verdict): TargetCheck =>
     settle(target, ours === undefined ? undefined : evaluate(ours))
   const againstNebula = (target: string, evaluate: (ours: TunnelResult, nebula: TunnelResult) => Verdict): TargetCheck =>
@@ -57,8 +66,39 @@ export function checkTargets (vpn: VpnSuiteResult): TargetCheck[] {
     alone(`first ping < ${MAX_FIRST_PING_MS / 1000} s after start`, ours => ({
       measured: `${formatNumber(ours.firstPingMs / 1000, 2)} s`,
       pass: ours.firstPingMs < MAX_FIRST_PING_MS
+    })),
+    ...(scale === undefined ? [] : checkScaleTargets(scale))
+  ]
+}
+
+function checkScaleTargets (scale: ScaleResult): TargetCheck[] {
+  const large = scale.rows.find(row => row.nodes === SCALE_NODES)
+  const base = scale.rows.find(row => row.nodes === SCALE_BASE_NODES)
+  const atLarge = (target: string, evaluate: (row: ScaleRow) => Verdict): TargetCheck => settle(target, large === undefined ? undefined : evaluate(large))
+  return [
+    atLarge(`${SCALE_NODES} daemons form one mesh: all sampled pairs ping, writes on all with p99 < ${MAX_WRITE_P99_MS / 1000} s, every API answers`, row => ({
+      measured: `${row.pairsPinged}/${row.pairsTried} pairs, ${row.writesSeen}/${row.writesMade} writes, p99 ${formatNumber(row.writeP99Ms, 0)} ms, ${row.apisAnswering}/${row.nodes} APIs`,
+      pass: row.pairsPinged === row.pairsTried && row.writesSeen === row.writesMade && row.writeP99Ms < MAX_WRITE_P99_MS && row.apisAnswering === row.nodes
+    })),
+    atLarge(`at rest, ${SCALE_NODES} nodes: < ${MAX_REST_MB_PER_HOUR} MB/h per node`, row => ({
+      measured: `${formatNumber(row.linkMBPerHour, 2)} MB/h`, pass: row.linkMBPerHour < MAX_REST_MB_PER_HOUR
+    })),
+    atLarge(`at rest, ${SCALE_NODES} nodes: < ${MAX_REST_CPU_PERCENT} % of a core per daemon`, row => ({
+      measured: `${formatNumber(row.cpuPercent, 2)} %`, pass: row.cpuPercent < MAX_REST_CPU_PERCENT
+    })),
+    settle(`at rest, ${SCALE_NODES} nodes cost <= ${MAX_REST_GROWTH}x ${SCALE_BASE_NODES} nodes per node (traffic and CPU)`,
+      large === undefined || base === undefined ? undefined : growth(large, base)),
+    atLarge(`RSS per daemon < ${MAX_IDLE_RSS_MB} MB at ${SCALE_NODES} nodes`, row => ({
+      measured: `${formatNumber(row.rssMaxMB, 0)} MB largest (${formatNumber(row.rssMB, 0)} MB average)`, pass: row.rssMaxMB < MAX_IDLE_RSS_MB
     }))
   ]
+}
+
+/** How much more a node of the larger mesh spends at rest than one of the smaller. */
+function growth (large: ScaleRow, base: ScaleRow): Verdict {
+  const traffic = large.linkMBPerHour / base.linkMBPerHour
+  const cpu = large.cpuPercent / base.cpuPercent
+  return { measured: `traffic ${traffic.toFixed(2)}x, CPU ${cpu.toFixed(2)}x`, pass: traffic <= MAX_REST_GROWTH && cpu <= MAX_REST_GROWTH }
 }
 
 function measured (outcomes: ContenderOutcome[], name: string): TunnelResult | undefined {
