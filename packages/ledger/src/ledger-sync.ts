@@ -187,7 +187,9 @@ export class LedgerSync {
       this.ledger.onLocalBlock((block, changed) => { void this.onLocalBlock(block, changed) }),
       this.ledgerHub.addHandler(async message => { await this.onBlockMessage(message) }),
       this.ledgerHub.onPeerJoin(peer => { void this.syncWith(peer, 'join') }),
-      this.changesHub.addHandler(async message => { await this.onChangesMessage(message) })
+      this.changesHub.addHandler(async message => { await this.onChangesMessage(message) }),
+      // a deleted heartbeat (the leader's scrub) makes the next one news again: push it
+      this.ledger.watch({ bucket: BUCKETS.healthcheck, key: this.libp2p.peerId.toString() }, change => { if (change.deleted) this.heartbeatPushed = false })
     )
     this.ledgerHub.start()
     this.changesHub.start()

@@ -97,6 +97,17 @@ describe('ledger gossip between processes', () => {
     expect(after.changesPublished).toBe(before.changesPublished)
     // a full digest exchange of 200 entries is over 20 kB
     expect(bytesPerPull).toBeLessThan(1_000)
+    // once the heartbeat was deleted (a leader's scrub does that), the next one is pushed again
+    const published = async (count: number): Promise<void> => {
+      for (let deadline = Date.now() + 5_000; (await stats(a)).changesPublished < count;) {
+        if (Date.now() > deadline) throw new Error(`${count} changes not published`)
+        await new Promise(resolve => setTimeout(resolve, 100))
+      }
+    }
+    await a.send({ op: 'delete', bucket: 'healthcheck', key: a.peerId })
+    await published(after.changesPublished + 1)
+    await heartbeat(6)
+    await published(after.changesPublished + 2)
   })
 
   it('gives a node that starts after 100 writes all of them (target: within 5 s)', async () => {
