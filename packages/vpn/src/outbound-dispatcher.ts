@@ -11,7 +11,8 @@
  *        go            GoStreamSender: Go's `/edgevpn/0.1`, one stream per packet
  *
  * A peer that refuses a wire is sent the next one down; the fast and framed wires come back once
- * the peer offers them (identify) or its connection turns direct.
+ * the peer offers them (identify) or its connection turns direct. A peer's wires close once no
+ * traffic went either way for `idleTimeoutMs`, and open again with its next packet.
  */
 import { FastSender } from './fast-sender.js'
 import { FramedChannel } from './framed-channel.js'
@@ -60,6 +61,13 @@ export interface OutboundDispatcherInit extends FramedChannelInit, GoStreamSende
    * @default false
    */
   fast?: boolean
+  /**
+   * A peer's streams and fast socket close after this long without traffic either way, in ms,
+   * and open again with the next packet: the connection then carries only mesh upkeep, which the
+   * connection budget may close (a node that talked with many peers once does not keep a
+   * connection to each). @default 300000 (`VpnServiceInit.idleTimeoutMs`)
+   */
+  idleTimeoutMs?: number
 }
 
 export interface OutboundDispatcherComponents {
@@ -94,6 +102,9 @@ interface PeerLink {
   /** `[offset, length]` of this batch's units for the peer. */
   readonly spans: Int32Array
   staged: number
+  /** Bytes both ways at the last idle check, and when they last moved (ms). */
+  trafficSeen: number
+  activeAt: number
 }
 
 /**
@@ -109,6 +120,8 @@ export class OutboundDispatcher {
   readonly #links = new Map<string, PeerLink>()
   readonly #touched: PeerLink[] = []
   readonly #unwatchDirect: () => void
+  readonly #idleTimeoutMs: number
+  readonly #idleTimer: NodeJS.Timeout
   readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     const link = this.#links.get(event.detail.peerId.toString())
     if (link !== undefined) learnProtocols(link, event.detail.protocols)
@@ -126,6 +139,8 @@ export class OutboundDispatcher {
       link?.framed.preferDirect()
       link?.fast?.retryNow()
     })
+    this.#idleTimeoutMs = init.idleTimeoutMs ?? 300_000
+    this.#idleTimer = setInterval(() => { this.#closeIdle() }, Math.min(this.#idleTimeoutMs / 2, 30_000)).unref()
   }
 
   /** Routes and sends the packets of one read batch; the batch may be reused once it returns. */
@@ -157,16 +172,30 @@ export class OutboundDispatcher {
     }
   }
 
-  /** Closes every framed stream. */
+  /** Closes every framed stream and fast socket. */
   close (): void {
     this.#components.libp2p.removeEventListener('peer:identify', this.#onIdentify)
     this.#unwatchDirect()
-    for (const link of this.#links.values()) {
-      link.fast?.close()
-      link.offload?.close()
-      link.framed.close()
-    }
+    clearInterval(this.#idleTimer)
+    for (const link of this.#links.values()) closeWires(link)
     this.#links.clear()
+  }
+
+  /** Closes the wires of peers whose traffic (both ways, fast path included) stood still for the idle timeout. */
+  #closeIdle (): void {
+    this.#components.counters.collect()
+    const now = Date.now()
+    for (const [id, link] of this.#links) {
+      const seen = link.traffic.bytesIn + link.traffic.bytesOut
+      if (seen !== link.trafficSeen) {
+        link.trafficSeen = seen
+        link.activeAt = now
+      } else if (now - link.activeAt >= this.#idleTimeoutMs) {
+        closeWires(link)
+        this.#links.delete(id)
+        this.#components.logger.debug('closed the data wires of an idle peer', { peer: id })
+      }
+    }
   }
 
   #send (link: PeerLink, buffer: Uint8Array, now: number): void {
@@ -276,7 +305,9 @@ export class OutboundDispatcher {
       noOffloadUntil: 0,
       goOnlyUntil: 0,
       spans: new Int32Array(2 * this.#init.maxBatch),
-      staged: 0
+      staged: 0,
+      trafficSeen: traffic.bytesIn + traffic.bytesOut,
+      activeAt: Date.now()
     }
     this.#links.set(id, created)
     libp2p.peerStore.get(peer).then(stored => {
@@ -296,6 +327,12 @@ export class OutboundDispatcher {
       splitter.push(frames, unit => { this.#sendPlain(link, wire, this.#plainRuns(unit, Int32Array.of(0, unit.length), 1)) })
     }
   }
+}
+
+function closeWires (link: PeerLink): void {
+  link.fast?.close()
+  link.offload?.close()
+  link.framed.close()
 }
 
 function learnProtocols (link: PeerLink, protocols: readonly string[]): void {

@@ -78,6 +78,11 @@ export interface VpnServiceInit {
   maxQueuedPackets?: number
   /** Per-peer framed send queue limit in bytes. @default 524288 */
   maxQueuedBytes?: number
+  /**
+   * A peer's data streams and fast socket close after this long without traffic either way, in
+   * ms, and open again with its next packet. @default 300000
+   */
+  idleTimeoutMs?: number
 }
 
 /** A validated {@link VpnServiceInit} with its defaults applied. */
@@ -105,6 +110,7 @@ export interface ResolvedVpnInit {
   maxBatch: number
   maxQueuedPackets: number
   maxQueuedBytes: number
+  idleTimeoutMs: number
 }
 
 /**
@@ -159,7 +165,8 @@ export function resolveVpnInit (init: VpnServiceInit = {}): ResolvedVpnInit {
     txQueueLen: positiveInteger('txQueueLen', init.txQueueLen ?? 1000),
     maxBatch: positiveInteger('maxBatch', init.maxBatch ?? 64),
     maxQueuedPackets: positiveInteger('maxQueuedPackets', init.maxQueuedPackets ?? 256),
-    maxQueuedBytes: positiveInteger('maxQueuedBytes', init.maxQueuedBytes ?? 512 * 1024)
+    maxQueuedBytes: positiveInteger('maxQueuedBytes', init.maxQueuedBytes ?? 512 * 1024),
+    idleTimeoutMs: positiveInteger('idleTimeoutMs', init.idleTimeoutMs ?? 300_000)
   }
 }
 

@@ -100,7 +100,8 @@ export async function createVpnService (components: VpnServiceComponents, init: 
     vnetHeader: config.offload,
     maxQueuedPackets: config.maxQueuedPackets,
     maxQueuedBytes: config.maxQueuedBytes,
-    fast: config.fast
+    fast: config.fast,
+    idleTimeoutMs: config.idleTimeoutMs
   })
   const announcer = new MachineAnnouncer({ ledger, peerId: self, logger }, {
     addresses: config.addresses, interval: config.announceInterval, version: config.version

@@ -108,8 +108,13 @@ export class VpnCounters {
     return () => { this.#collectors.delete(collect) }
   }
 
-  snapshot (): VpnStats {
+  /** Brings the counters kept elsewhere up to date. */
+  collect (): void {
     for (const collect of this.#collectors) collect()
+  }
+
+  snapshot (): VpnStats {
+    this.collect()
     return {
       totals: { ...this.totals },
       peers: Object.fromEntries([...this.#peers].map(([id, traffic]) => [id, { ...traffic }])),

@@ -4,8 +4,9 @@
  * bridge (underlay 10.249.0.0/24, overlay 10.1.0.0/24). Node 1 runs the native fast path (the
  * TUN addon's threads), node 2 the JS one, so transfers between them prove the two engines speak
  * the same records. Node 3 rejects its fast port with iptables, so traffic towards it must stay on
- * the libp2p streams. `fast-intruder.ts` plays strangers and misbehaving members against the fast
- * sockets of nodes 1 and 2.
+ * the libp2p streams, and it closes a peer's data wires after 4 s without traffic.
+ * `fast-intruder.ts` plays strangers and misbehaving members against the fast sockets of nodes 1
+ * and 2.
  *
  * Spawned processes run the BUILT packages: `npx tsc -b` first.
  */
@@ -24,6 +25,7 @@ const TRANSFER_BYTES = 100 * 1024 * 1024
 const FAST_PORT = 7900
 const BLOCKED_FAST_PORT = 7901
 const JS_FAST_PORT = 7902
+const IDLE_TIMEOUT_MS = 4_000
 const skipReason = netnsUnavailableReason() ?? tunUnavailableReason()
 
 let lab: NetnsLab | undefined
@@ -61,7 +63,7 @@ describe.skipIf(skipReason !== undefined)('VPN fast data channel in network name
     lab = await createNetnsLab({ prefix: 'evtp', hosts: 3, subnet: '10.249.0' })
     const ports = [FAST_PORT, JS_FAST_PORT, BLOCKED_FAST_PORT]
     nodes = await Promise.all(lab.hosts.map(async (host, i) => startNode(host, {
-      interfaceName: 'evtp0', address: `10.1.0.${i + 1}/24`, fastPort: ports[i], fastEngine: i === 1 ? 'js' : 'native'
+      interfaceName: 'evtp0', address: `10.1.0.${i + 1}/24`, fastPort: ports[i], fastEngine: i === 1 ? 'js' : 'native', idleTimeoutMs: i === 2 ? IDLE_TIMEOUT_MS : undefined
     })))
     await lab.exec(lab.hosts[2], 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', String(BLOCKED_FAST_PORT), '-j', 'REJECT', '--reject-with', 'tcp-reset'])
     await Promise.all(nodes.map(async node => {
@@ -106,6 +108,22 @@ describe.skipIf(skipReason !== undefined)('VPN fast data channel in network name
     expect((await tool(from.host, 'udp-probe', blocked.ip, '7007', '3')).replies).toBe(3)
     expect((await statsOf(from)).peers[blocked.peerId].protocol).toBe(OFFLOAD_VPN_PROTOCOL)
   }, 60_000)
+
+  it('closes an idle peer\'s fast socket and data streams, and opens them again with the next packet', async () => {
+    const [to, , from] = nodes
+    // the streams this node opened (the peer's own, to us, follow its timeout)
+    const vpnStreams = async (): Promise<unknown[]> =>
+      ((await from.lines.request({ cmd: 'streams', peerId: to.peerId }, 'streams')).streams as Array<{ protocol: string, direction: string }>)
+        .filter(stream => stream.direction === 'outbound' && stream.protocol.startsWith('/edgevpn-ts/vpn'))
+    const fastSockets = async (): Promise<number> =>
+      (await lab!.exec(to.host, 'ss', ['-Htn', 'state', 'established', `( sport = :${FAST_PORT} )`])).split('\n').filter(line => line.includes(from.host.address)).length
+    expect((await tool(from.host, 'udp-probe', to.ip, '7007', '3')).replies).toBe(3)
+    expect(await until(async () => (await statsOf(from)).peers[to.peerId]?.protocol === FAST_VPN_PROTOCOL && await fastSockets() === 1, 20_000), 'fast channel up').toBe(true)
+    expect(await until(async () => await fastSockets() === 0 && (await vpnStreams()).length === 0, 4 * IDLE_TIMEOUT_MS), 'wires closed when idle').toBe(true)
+    expect((await from.lines.request({ cmd: 'streams', peerId: to.peerId }, 'streams')).connections, 'the connection stays (the budget decides)').toBeGreaterThan(0)
+    expect((await tool(from.host, 'udp-probe', to.ip, '7007', '3')).replies).toBe(3)
+    expect(await until(async () => await fastSockets() === 1, 20_000), 'fast channel up again').toBe(true)
+  }, 90_000)
 
   describe.each([
     { index: 0, fastPort: FAST_PORT, engine: 'native' },
