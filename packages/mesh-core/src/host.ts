@@ -39,12 +39,12 @@ export class InvalidHostOptionError extends Error {
   override name = 'InvalidHostOptionError'
 }
 
-/** The libp2p services every mesh host runs; `relay` and `mdns` only when enabled. */
+/** The libp2p services every mesh host runs; `dht`, `relay` and `mdns` only when enabled. */
 export type MeshServices = {
   identify: Identify
   identifyPush: IdentifyPush
   ping: Ping
-  dht: KadDHT
+  dht?: KadDHT
   pubsub: GossipSub
   autoNAT: unknown
   autoNATv2?: unknown
@@ -163,6 +163,12 @@ export interface MeshHostInit {
   autoNatV2?: boolean
   /** Map the listen ports on the gateway with UPnP (Go `--natmap`). @default false */
   natPortMap?: boolean
+  /**
+   * Run the Kademlia DHT (Go `--dht`). Without it, nothing walks the DHT on the node's behalf:
+   * js-libp2p's relay discovery would otherwise dial every random peer a walk returns, past the
+   * connection budget, until it holds a reservation. @default true
+   */
+  dht?: boolean
   /** Run the DHT as a client only. @default false (server, also without a public address) */
   dhtClientMode?: boolean
   /** @default '/ipfs/kad/1.0.0' */
@@ -248,12 +254,6 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     // or they keep the list identify gave them and pick an older protocol
     identifyPush: identifyPush(),
     ping: ping(),
-    dht: kadDHT({
-      protocol: init.dhtProtocol ?? DHT_PROTOCOL,
-      clientMode: init.dhtClientMode ?? false,
-      // the default mapper drops private addresses, which kills a LAN or private-bootstrap DHT
-      peerInfoMapper: passthroughMapper
-    }),
     pubsub: gossipsub({
       floodPublish: true,
       allowPublishToZeroTopicPeers: true,
@@ -272,6 +272,14 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
     }),
     // the client only (see autoNatService)
     autoNAT: autoNAT(init.autoNatService === true ? {} : { maxInboundStreams: 0 })
+  }
+  if (init.dht ?? true) {
+    services.dht = kadDHT({
+      protocol: init.dhtProtocol ?? DHT_PROTOCOL,
+      clientMode: init.dhtClientMode ?? false,
+      // the default mapper drops private addresses, which kills a LAN or private-bootstrap DHT
+      peerInfoMapper: passthroughMapper
+    })
   }
   if (optional.autoNatV2 !== undefined) services.autoNATv2 = optional.autoNatV2.autoNATv2()
   if (optional.dcutr !== undefined) {

@@ -34,6 +34,11 @@ export interface ConnectionBudgetInit {
   gracePeriodMs?: number
   /** How often to trim and refill. @default 30_000 */
   checkIntervalMs?: number
+  /**
+   * Peers this node serves over an idle-looking connection, e.g. those holding a relay
+   * reservation on it: never trimmed (the peer would dial again at once). @default none
+   */
+  isServed?: (peer: PeerId) => boolean
   logger: Logger
 }
 
@@ -113,7 +118,7 @@ export function createConnectionBudget (libp2p: Libp2p, init: ConnectionBudgetIn
     }
     const idle = [...byPeer.values()].filter(connections => connections.every(connection => isIdle(connection) && now - connection.timeline.open > gracePeriodMs))
     const ranked = await Promise.all(idle.map(async connections => ({ connections, newest: Math.max(...connections.map(c => c.timeline.open)), ...await standing(connections[0].remotePeer) })))
-    const candidates = ranked.filter(peer => !peer.kept).sort((a, b) => a.value - b.value || b.newest - a.newest)
+    const candidates = ranked.filter(peer => !peer.kept && init.isServed?.(peer.connections[0].remotePeer) !== true).sort((a, b) => a.value - b.value || b.newest - a.newest)
     for (const { connections } of candidates) {
       if (excess <= 0) break
       excess--

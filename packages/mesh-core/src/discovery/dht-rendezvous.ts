@@ -78,9 +78,13 @@ export interface DhtRendezvous {
  * itself as a provider of the current (and previous) OTP rendezvous and dials the other providers.
  * Nodes with another token compute other rendezvous values and so never find us; membership is
  * enforced higher up, by the sealed gossip that only token holders can read.
+ *
+ * @throws Error when the host runs no DHT (`MeshHostInit.dht: false`)
  */
 export function createDhtRendezvous (host: MeshHost, init: DhtRendezvousInit): DhtRendezvous {
   const { libp2p } = host
+  const dht = libp2p.services.dht
+  if (dht === undefined) throw new Error('the mesh host was created without the DHT (MeshHostInit.dht)')
   const log = init.logger ?? createLogger().child('discovery.dht')
   const now = init.now ?? Date.now
   const provideTimeout = init.provideTimeout ?? 60_000
@@ -98,7 +102,7 @@ export function createDhtRendezvous (host: MeshHost, init: DhtRendezvousInit): D
 
   const stopReproviding = async (rendezvous: string): Promise<void> => {
     // kad-dht re-provides every CID it provided for 24 h; an expired rendezvous is worthless
-    await libp2p.services.dht.cancelReprovide(await rendezvousCid(rendezvous))
+    await dht.cancelReprovide(await rendezvousCid(rendezvous))
   }
 
   const announceAndFind = async (rendezvous: string, signal: AbortSignal): Promise<void> => {

@@ -44,7 +44,12 @@ export interface Discovery {
 export function startDiscovery (host: MeshHost, init: DiscoveryInit): Discovery {
   const logger = init.logger ?? createLogger().child('discovery')
   const { observer } = init
-  const budget = createConnectionBudget(host.libp2p, { ...init.connections, logger: logger.child('connections') })
+  const budget = createConnectionBudget(host.libp2p, {
+    ...init.connections,
+    // a relay's client redials the moment its reservation's connection closes
+    isServed: peer => host.libp2p.services.relay?.reservations.has(peer) === true,
+    logger: logger.child('connections')
+  })
   const parts: Array<{ start(): void, stop(): Promise<void> }> = [budget]
 
   const useMdns = init.mdns ?? host.libp2p.services.mdns != null

@@ -58,6 +58,7 @@ export async function nodeInitFromFlags (flags: ParsedFlags, logger: Logger, opt
     relayClient: relayClientFromFlags(flags),
     holePunch: flags.bool('holepunch'),
     natPortMap: flags.bool('natmap'),
+    dht: flags.bool('dht'),
     mdns: flags.bool('mdns') ? { serviceName: network.mdns } : undefined
   }
 
