@@ -12,11 +12,14 @@
  *   Bursts coalesce: while one broadcast is being sent, only the newest block is queued behind it.
  * - Otherwise a local write publishes only the entries it changed (signed, a few hundred bytes) on
  *   a second sealed topic derived from the ledger topic, which Go nodes never join. A heartbeat
- *   that only refreshes this node's `healthcheck` time is not pushed at all (after the first one):
- *   it is soft state, read with minutes of slack, and travels with the pulls below.
- * - On every tick a node pulls from one random topic peer. The requester keeps the responder's
- *   change-log cursor, so a pull costs one round trip when in sync and the digests of what changed
- *   there since the last pull otherwise. The pulls repair whatever gossip missed.
+ *   that only refreshes this node's `healthcheck` time is not pushed (after the first one, and
+ *   while some peer pulls from this node): it is soft state, read with minutes of slack, and
+ *   travels with the pulls below.
+ * - On every tick a node pulls from one of two partners, topic peers chosen at random and kept
+ *   while they stay. The requester keeps the responder's change-log cursor, so a pull costs one
+ *   round trip when in sync and the digests of what changed there since the last pull otherwise:
+ *   pulling from the same two lists each change at them once, where pulling from a random one of
+ *   n peers would list each change at every one of them. The pulls repair whatever gossip missed.
  * - A peer joining the ledger topic (start, late join, partition heal, topic rotation) is synced
  *   with at once: a late joiner has everything after one round trip instead of after the next
  *   tick; a Go joiner gets our full block.
@@ -103,6 +106,8 @@ type SyncReason = 'join' | 'periodic' | 'manual'
  */
 const FUTILE_SYNC_BACKOFF_MS = 30_000
 const CHANGES_VERSION = 1
+/** How many topic peers a node pulls from in turn on its ticks. */
+const SYNC_PARTNERS = 2
 /** Peers whose cursor we remember, at most. */
 const MAX_REMEMBERED_PEERS = 4096
 
@@ -137,6 +142,11 @@ export class LedgerSync {
   private pendingBlock?: Block
   private broadcasting?: Promise<void>
   private heartbeatPushed = false
+  /** Whether some peer pulled from this node since its last heartbeat. */
+  private pulledSinceHeartbeat = false
+  /** The partners' peer IDs, and whose turn was last. */
+  private readonly partners: string[] = []
+  private partnerTurn = 0
   private started = false
 
   constructor (components: LedgerSyncComponents, init: LedgerSyncInit) {
@@ -265,12 +275,18 @@ export class LedgerSync {
     }
   }
 
-  /** Only this node's heartbeat time moved, and an earlier heartbeat was pushed already. */
+  /**
+   * Only this node's heartbeat time moved, an earlier heartbeat was pushed already, and a peer
+   * pulled from this node since the last one (a node no partner picked would otherwise keep its
+   * heartbeat to itself).
+   */
   private isHeartbeatRefresh (changed: readonly KeyedEntry[]): boolean {
     const self = this.libp2p.peerId.toString()
     const onlyHeartbeat = changed.length > 0 && changed.every(({ bucket, key, entry }) => bucket === BUCKETS.healthcheck && key === self && !entry.deleted)
     if (!onlyHeartbeat) return false
-    if (this.heartbeatPushed) return true
+    const pulled = this.pulledSinceHeartbeat
+    this.pulledSinceHeartbeat = false
+    if (this.heartbeatPushed && pulled) return true
     this.heartbeatPushed = true
     return false
   }
@@ -279,7 +295,21 @@ export class LedgerSync {
     if (await this.hasLegacyPeers()) await this.publishBlock(this.ledger.lastBlock())
     const peers = (await Promise.all(this.ledgerHub.topicPeers().map(async peer => await this.speaksSync(peer) ? peer : undefined)))
       .filter(peer => peer !== undefined)
-    if (peers.length > 0) void this.syncWith(peers[Math.floor(Math.random() * peers.length)], 'periodic')
+    const partner = this.nextPartner(peers)
+    if (partner !== undefined) void this.syncWith(partner, 'periodic')
+  }
+
+  /** The next partner in turn, after dropping those no longer among `peers` and picking new ones at random. */
+  private nextPartner (peers: PeerId[]): PeerId | undefined {
+    const byId = new Map(peers.map(peer => [peer.toString(), peer]))
+    for (let i = this.partners.length - 1; i >= 0; i--) if (!byId.has(this.partners[i])) this.partners.splice(i, 1)
+    const others = [...byId.keys()].filter(id => !this.partners.includes(id))
+    while (this.partners.length < SYNC_PARTNERS && others.length > 0) {
+      this.partners.push(others.splice(Math.floor(Math.random() * others.length), 1)[0])
+    }
+    if (this.partners.length === 0) return undefined
+    this.partnerTurn = (this.partnerTurn + 1) % this.partners.length
+    return byId.get(this.partners[this.partnerTurn])
   }
 
   private async onBlockMessage (message: HubMessage): Promise<void> {
@@ -357,6 +387,7 @@ export class LedgerSync {
       const init = this.sessionInit()
       const outcome = await withDeadline(abortOnSignal(stream, init.signal, async () => respondSync(stream, this.ledger, init)), init.signal)
       this.stats.syncsServed++
+      this.pulledSinceHeartbeat = true
       this.stats.syncReceived += outcome.received
     } catch (err) {
       this.logger.debug('serving a sync failed', { error: err })

@@ -86,9 +86,10 @@ describe('ledger gossip between processes', () => {
     const pullsStart = (await stats(b)).syncs
     while ((await stats(b)).syncs < pullsStart + 2) await new Promise(resolve => setTimeout(resolve, 500))
     const [before, pullsBefore] = [await stats(a), await stats(b)]
+    // b pulls from a every second, so every refresh finds a pull since the one before
     for (let i = 1; i <= 5; i++) {
       await heartbeat(i)
-      await new Promise(resolve => setTimeout(resolve, 1_000))
+      await new Promise(resolve => setTimeout(resolve, 1_500))
     }
     await b.waitFor(() => b.changes.some(c => c.key === a.peerId && c.value === '"2026-01-01T00:00:05Z"'), 10_000, 'last heartbeat, pulled')
     const [after, pullsAfter] = [await stats(a), await stats(b)]
