@@ -104,9 +104,11 @@ async function measureSize (nodes: number, progress: Progress): Promise<ScaleRow
     const pings = await pingSampledPairs(mesh)
     progress.note(`mesh formed after ${formatNumber(meshSeconds, 1)} s; ${pings.pinged}/${pings.tried} sampled pairs pinged`)
     const writes: number[] = []
+    const polls: number[] = []
     for (let seq = 0; seq < WRITES; seq++) {
       const round = await ledgerRound(mesh, Math.floor(Math.random() * nodes), 30_000)
       if (round.visibleMs !== undefined) writes.push(round.visibleMs)
+      polls.push(round.firstPollMs)
     }
     const apis = await Promise.all(mesh.nodes.map(async (_, i) => await mesh.metrics(i).then(() => true, () => false)))
     writes.sort((a, b) => a - b)
@@ -123,6 +125,7 @@ async function measureSize (nodes: number, progress: Progress): Promise<ScaleRow
       writesMade: WRITES,
       writeP50Ms: percentile(writes, 0.5),
       writeP99Ms: percentile(writes, 0.99),
+      writePollMs: percentile(polls.sort((a, b) => a - b), 0.5),
       apisAnswering: apis.filter(Boolean).length
     }
   } finally {
@@ -197,7 +200,7 @@ function daemonPid (netns: string): string {
   return pid
 }
 
-function summarize (nodes: number, meshSeconds: number, before: Snapshot[], after: Snapshot[]): Omit<ScaleRow, 'pairsPinged' | 'pairsTried' | 'writesSeen' | 'writesMade' | 'writeP50Ms' | 'writeP99Ms' | 'apisAnswering'> {
+function summarize (nodes: number, meshSeconds: number, before: Snapshot[], after: Snapshot[]): Omit<ScaleRow, 'pairsPinged' | 'pairsTried' | 'writesSeen' | 'writesMade' | 'writeP50Ms' | 'writeP99Ms' | 'writePollMs' | 'apisAnswering'> {
   const perHour = (bytes: number, a: Snapshot, b: Snapshot): number => bytes / MB * 3_600_000 / (b.at - a.at)
   const average = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length
   const sent = new Map<string, number[]>()

@@ -99,7 +99,7 @@ describe('report', () => {
   it('has a scale section with a row per mesh size and what each node sent', () => {
     const text = formatReport({ ...report(), scale: { ...scale(), failures: ['200 nodes: node-7 is not connected to 8 others after 1000 s'] } })
     expect(text).toContain('### Scale: real daemons')
-    expect(text).toMatch(/\| 100 +\| +150\.0 \| +20\/20 \| +20\/20 \| +300 \/ 700 \| +100\/100 \| +4\.0 \| +0\.40 \| +110 \/ 115 \|/)
+    expect(text).toMatch(/\| 100 +\| +150\.0 \| +20\/20 \| +20\/20 \| +300 \/ 700 \| +40 \| +100\/100 \| +4\.0 \| +0\.40 \| +110 \/ 115 \|/)
     expect(text).toMatch(/\| stream \/edgevpn-ts\/ledger-sync\/1\.1\.0 \| +1\.20 \| +1\.20 \| +1\.20 \|/)
     expect(text).toContain('- FAILED: 200 nodes: node-7 is not connected')
   })

@@ -88,6 +88,8 @@ export interface ScaleRow {
   writesMade: number
   writeP50Ms: number
   writeP99Ms: number
+  /** How long one poll of every node's API took (median over the writes): the resolution of the write times. */
+  writePollMs: number
   /** Daemons whose API answered after the writes. */
   apisAnswering: number
   /** Per node, averaged over the window at rest: link bytes (in + out) per hour. */

@@ -12,9 +12,9 @@
  *   Bursts coalesce: while one broadcast is being sent, only the newest block is queued behind it.
  * - Otherwise a local write publishes only the entries it changed (signed, a few hundred bytes) on
  *   a second sealed topic derived from the ledger topic, which Go nodes never join. A heartbeat
- *   that only refreshes this node's `healthcheck` time is not pushed (after the first one, and
- *   while some peer pulls from this node): it is soft state, read with minutes of slack, and
- *   travels with the pulls below.
+ *   that only refreshes this node's `healthcheck` time is not pushed after the first one: it is
+ *   soft state, read with minutes of slack, and travels with the pulls below (a node no one
+ *   pulls from hands it to a partner).
  * - On every tick a node pulls from one of two partners, topic peers chosen at random and kept
  *   while they stay. The requester keeps the responder's change-log cursor, so a pull costs one
  *   round trip when in sync and the digests of what changed there since the last pull otherwise:
@@ -98,7 +98,8 @@ export interface LedgerSyncStats {
   changesPublished: number
 }
 
-type SyncReason = 'join' | 'periodic' | 'manual'
+/** `handover`: a session that lists all our digests (no cursor), so the responder takes what it lacks from us too. */
+type SyncReason = 'join' | 'periodic' | 'manual' | 'handover'
 
 /**
  * A pull from a peer whose last session exchanged entries but changed nothing here (a lasting
@@ -261,7 +262,15 @@ export class LedgerSync {
       this.broadcast(block)
       return
     }
-    if (this.isHeartbeatRefresh(changed)) return
+    const heartbeat = this.heartbeatRoute(changed)
+    if (heartbeat === 'pulls') return
+    if (heartbeat === 'handover') {
+      const partner = this.nextPartner(await this.syncPeers())
+      if (partner !== undefined) {
+        void this.syncWith(partner, 'handover')
+        return
+      }
+    }
     const payload = encodeChanges(changed)
     // a write too large for one message (e.g. a big bucket deleted) goes whole, as Go would send it
     if (payload.length > this.maxFrameBytes / 2) {
@@ -276,26 +285,34 @@ export class LedgerSync {
   }
 
   /**
-   * Only this node's heartbeat time moved, an earlier heartbeat was pushed already, and a peer
-   * pulled from this node since the last one (a node no partner picked would otherwise keep its
-   * heartbeat to itself).
+   * How a local write that only refreshed this node's heartbeat travels: the first one is pushed;
+   * later ones go with the pulls of whoever pulled from this node since the previous one; a node
+   * no one pulls from (no partner picked it) hands the refresh to a partner of its own instead,
+   * with a session that lists all its digests, which costs the mesh less than a gossip message
+   * every node forwards. Undefined for any other write.
    */
-  private isHeartbeatRefresh (changed: readonly KeyedEntry[]): boolean {
+  private heartbeatRoute (changed: readonly KeyedEntry[]): 'push' | 'pulls' | 'handover' | undefined {
     const self = this.libp2p.peerId.toString()
     const onlyHeartbeat = changed.length > 0 && changed.every(({ bucket, key, entry }) => bucket === BUCKETS.healthcheck && key === self && !entry.deleted)
-    if (!onlyHeartbeat) return false
+    if (!onlyHeartbeat) return undefined
     const pulled = this.pulledSinceHeartbeat
     this.pulledSinceHeartbeat = false
-    if (this.heartbeatPushed && pulled) return true
-    this.heartbeatPushed = true
-    return false
+    if (!this.heartbeatPushed) {
+      this.heartbeatPushed = true
+      return 'push'
+    }
+    return pulled ? 'pulls' : 'handover'
+  }
+
+  /** The topic peers that speak the sync protocol. */
+  private async syncPeers (): Promise<PeerId[]> {
+    return (await Promise.all(this.ledgerHub.topicPeers().map(async peer => await this.speaksSync(peer) ? peer : undefined)))
+      .filter(peer => peer !== undefined)
   }
 
   private async tick (): Promise<void> {
     if (await this.hasLegacyPeers()) await this.publishBlock(this.ledger.lastBlock())
-    const peers = (await Promise.all(this.ledgerHub.topicPeers().map(async peer => await this.speaksSync(peer) ? peer : undefined)))
-      .filter(peer => peer !== undefined)
-    const partner = this.nextPartner(peers)
+    const partner = this.nextPartner(await this.syncPeers())
     if (partner !== undefined) void this.syncWith(partner, 'periodic')
   }
 
@@ -353,7 +370,7 @@ export class LedgerSync {
     try {
       if (!this.started) return undefined
       const init = this.sessionInit()
-      const outcome = await withDeadline(this.requestFrom(peer, init), init.signal)
+      const outcome = await withDeadline(this.requestFrom(peer, init, reason === 'handover'), init.signal)
       if (outcome === undefined) return undefined
       this.recordOutcome(peer, outcome)
       this.logger.debug('synced', { peer: peer.toString(), reason, ...outcome })
@@ -368,7 +385,7 @@ export class LedgerSync {
   }
 
   /** Opens a sync stream to `peer` and runs the requester side; undefined for a Go peer. */
-  private async requestFrom (peer: PeerId, init: SyncSessionInit): Promise<RequestOutcome | undefined> {
+  private async requestFrom (peer: PeerId, init: SyncSessionInit, listAll: boolean): Promise<RequestOutcome | undefined> {
     let stream: Stream
     try {
       stream = await this.libp2p.dialProtocol(peer, [LEDGER_SYNC_PROTOCOL, LEDGER_SYNC_PROTOCOL_V1], { runOnLimitedConnection: true, signal: init.signal })
@@ -379,7 +396,7 @@ export class LedgerSync {
       this.broadcast(this.ledger.lastBlock())
       return undefined
     }
-    return abortOnSignal(stream, init.signal, async () => requestSync(stream, this.ledger, init, this.cursors.get(peer.toString())))
+    return abortOnSignal(stream, init.signal, async () => requestSync(stream, this.ledger, init, listAll ? undefined : this.cursors.get(peer.toString())))
   }
 
   private async serve (stream: Stream): Promise<void> {

@@ -23,6 +23,11 @@ export interface LedgerRound {
   visibleMs: number | undefined
   /** Nodes that did not show the value in time (or whose API failed), with the reason. */
   missing: string[]
+  /**
+   * How long the first poll of every node's API took, ms: the resolution of `visibleMs` (a mesh
+   * of a hundred daemons on two cores answers a hundred requests in a second or so).
+   */
+  firstPollMs: number
 }
 
 /** Writes value `seq` through node `seq % nodes` and waits until every node reads it back. */
@@ -31,7 +36,7 @@ export async function ledgerRound (mesh: MeshLab, seq: number, timeoutMs: number
   const key = `${writer.name}-${seq % KEYS_PER_NODE}`
   const expected = JSON.stringify(seq)
   const started = Date.now()
-  const round: LedgerRound = { writer: writer.name, key, visibleMs: undefined, missing: [] }
+  const round: LedgerRound = { writer: writer.name, key, visibleMs: undefined, missing: [], firstPollMs: 0 }
   try {
     await mesh.api(writer.index).put(SOAK_BUCKET, key, seq)
   } catch (err) {
@@ -40,11 +45,13 @@ export async function ledgerRound (mesh: MeshLab, seq: number, timeoutMs: number
   }
   const pending = new Map(mesh.nodes.map(node => [node.index, 'never showed it']))
   while (pending.size > 0 && Date.now() - started < timeoutMs) {
+    const polled = Date.now()
     await Promise.all([...pending.keys()].map(async index => {
       const value = await mesh.api(index).getBucketKey(SOAK_BUCKET, key).catch((err: Error) => err)
       if (value === expected) pending.delete(index)
       else if (value instanceof Error && !(value instanceof KeyNotFoundError)) pending.set(index, `API failed: ${value.message}`)
     }))
+    if (round.firstPollMs === 0) round.firstPollMs = Date.now() - polled
     if (pending.size > 0) await sleep(POLL_MS)
   }
   if (pending.size === 0) round.visibleMs = Date.now() - started
