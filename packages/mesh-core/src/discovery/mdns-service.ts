@@ -71,8 +71,8 @@ const MIN_ANSWER_GAP_MS = 1_000
  * A peer heard again with the same addresses is reported again only after this long: every
  * query brings every node's answer, and each report costs libp2p and the dialler a peer store
  * write (in a profile of a 40-node LAN forming, peer store writes were the largest cost after
- * loading the code, most of them for peers reported before). The
- * connection budget redials known peers itself, so a repeat adds nothing sooner.
+ * loading the code, most of them for peers reported before). The connection budget redials known
+ * peers itself, so a repeat adds nothing sooner.
  */
 const REPEAT_REPORT_MS = 60_000
 
