@@ -55,6 +55,12 @@ const SAMPLED_PAIRS = 20
 const WRITES = 20
 /** The ledger sync interval the daemons run with (their default). */
 const SYNC_INTERVAL_SECONDS = 10
+/**
+ * The OTP period of the token, as `edgevpn -g` makes it: a rotation (new topics, every node
+ * re-subscribing and syncing with each peer) inside a one-minute window would be scaled to an
+ * hour as if it happened sixty times.
+ */
+const OTP_INTERVAL_SECONDS = 9000
 
 async function main (): Promise<void> {
   const reason = netnsUnavailableReason()
@@ -94,7 +100,9 @@ async function main (): Promise<void> {
 
 async function measureSize (nodes: number, progress: Progress): Promise<ScaleRow> {
   const stateDir = mkdtempSync(join(tmpdir(), 'evt-scale-'))
-  const mesh = await MeshLab.create({ prefix: 'evti', nodes, subnet: '10.254.80', stateDir, addressing: 'static', syncIntervalSeconds: SYNC_INTERVAL_SECONDS })
+  const mesh = await MeshLab.create({
+    prefix: 'evti', nodes, subnet: '10.254.80', stateDir, addressing: 'static', syncIntervalSeconds: SYNC_INTERVAL_SECONDS, otpIntervalSeconds: OTP_INTERVAL_SECONDS
+  })
   try {
     const started = Date.now()
     await mesh.startAll()

@@ -40,6 +40,11 @@ export interface MeshLabInit {
   onLine?: (node: string, line: string) => void
   /** The daemons' `--log-level`. @default 'info' */
   logLevel?: 'debug' | 'info' | 'warn' | 'error'
+  /**
+   * The token's OTP period in seconds: topics, rendezvous and seal keys rotate this often.
+   * @default 360 (a soak crosses several rotations; `edgevpn -g` makes 9000)
+   */
+  otpIntervalSeconds?: number
 }
 
 /** One host of the mesh and the daemon last started on it. */
@@ -78,7 +83,7 @@ export class MeshLab {
 
   private constructor (lab: NetnsLab, init: MeshLabInit) {
     this.lab = lab
-    this.#token = encodeToken(generateNetworkConfig({ interval: 360n }))
+    this.#token = encodeToken(generateNetworkConfig({ interval: BigInt(init.otpIntervalSeconds ?? 360) }))
     this.#syncInterval = String(init.syncIntervalSeconds ?? 2)
     this.#dhcp = (init.addressing ?? 'dhcp') === 'dhcp'
     this.#onLine = init.onLine
