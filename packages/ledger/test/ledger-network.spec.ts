@@ -17,6 +17,15 @@ function config (overrides: Partial<LedgerNodeConfig> = {}): LedgerNodeConfig {
   return { network: randomNetwork(), mode: 'enforce', syncIntervalMs: 10_000, ...overrides }
 }
 
+async function stats (node: LedgerProcess): Promise<{ changesPublished: number, syncs: number, syncBytes: number }> {
+  return ((await node.send({ op: 'stats' })) as unknown as { sync: { changesPublished: number, syncs: number, syncBytes: number } }).sync
+}
+
+/** Refreshes `node`'s heartbeat to second `i` of a fixed minute. */
+async function beat (node: LedgerProcess, i: number): Promise<void> {
+  await node.send({ op: 'put', bucket: 'healthcheck', key: node.peerId, value: `2026-01-01T00:00:0${i}Z` })
+}
+
 /** Puts on `writer`, waits until every reader shows the value; returns the slowest delay in ms. */
 async function writeAndAwait (writer: LedgerProcess, readers: LedgerProcess[], key: string, timeoutMs = 10_000): Promise<number> {
   const result = await writer.send({ op: 'put', bucket: 'test', key, value: `value of ${key}` })
@@ -77,9 +86,7 @@ describe('ledger gossip between processes', () => {
     const [a, b] = mesh
     await a.send({ op: 'putMany', bucket: 'bulk', prefix: 'k', count: 200 })
     await converged(mesh, 10_000)
-    const stats = async (node: LedgerProcess): Promise<{ changesPublished: number, syncs: number, syncBytes: number }> =>
-      ((await node.send({ op: 'stats' })) as unknown as { sync: { changesPublished: number, syncs: number, syncBytes: number } }).sync
-    const heartbeat = async (i: number): Promise<void> => { await a.send({ op: 'put', bucket: 'healthcheck', key: a.peerId, value: `2026-01-01T00:00:0${i}Z` }) }
+    const heartbeat = async (i: number): Promise<void> => { await beat(a, i) }
     await heartbeat(0) // the first one is pushed
     await b.waitFor(() => b.changeOf('healthcheck', a.peerId) !== undefined, 5_000, 'first heartbeat')
     // the first pull after the bulk write still lists those 200 changes
@@ -109,6 +116,20 @@ describe('ledger gossip between processes', () => {
     await published(after.changesPublished + 1)
     await heartbeat(6)
     await published(after.changesPublished + 2)
+  })
+
+  it('hands a heartbeat nobody pulled to a partner, without a push', async () => {
+    // pulls every hour at most: after the first few, only a handover brings a refresh over
+    const mesh = await startMesh(['ho-a', 'ho-b'], config({ syncIntervalMs: 3_600_000 }), nodes)
+    const [a, b] = mesh
+    await converged(mesh, 10_000)
+    await beat(a, 0) // the first one is pushed
+    await b.waitFor(() => b.changeOf('healthcheck', a.peerId) !== undefined, 5_000, 'first heartbeat')
+    const before = await stats(a)
+    await beat(a, 1)
+    await beat(a, 2) // no pull from a since the one before
+    await b.waitFor(() => b.changes.some(c => c.key === a.peerId && c.value === '"2026-01-01T00:00:02Z"'), 3_000, 'the handed-over heartbeat')
+    expect((await stats(a)).changesPublished).toBe(before.changesPublished)
   })
 
   it('gives a node that starts after 100 writes all of them (target: within 5 s)', async () => {
