@@ -19,6 +19,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DEFAULT_LOW_WATER } from '@edgevpn/mesh-core'
 import { netnsUnavailableReason } from '@edgevpn/testbed/lab'
 import { pingOnce } from '@edgevpn/testbed/lab/tools'
 import { ledgerRound, MeshLab, metricSamples } from '@edgevpn/testbed/soak'
@@ -107,7 +108,7 @@ async function measureSize (nodes: number, progress: Progress): Promise<ScaleRow
     const started = Date.now()
     await mesh.startAll()
     progress.note(`${nodes} daemons up after ${formatNumber((Date.now() - started) / 1000, 1)} s`)
-    await mesh.waitForConnections(Math.min(nodes - 1, LOW_WATER), formationTimeoutMs(nodes))
+    await mesh.waitForConnections(Math.min(nodes - 1, DEFAULT_LOW_WATER), formationTimeoutMs(nodes))
     const meshSeconds = (Date.now() - started) / 1000
     const pings = await pingSampledPairs(mesh)
     progress.note(`mesh formed after ${formatNumber(meshSeconds, 1)} s; ${pings.pinged}/${pings.tried} sampled pairs pinged`)
@@ -160,9 +161,6 @@ async function pingSampledPairs (mesh: MeshLab): Promise<{ pinged: number, tried
   }))
   return { pinged: results.filter(Boolean).length, tried: pairs.length }
 }
-
-/** A daemon's default `--connection-low-water`: discovery stops dialling there. */
-const LOW_WATER = 8
 
 /**
  * How long a mesh may take to form here: every daemon's start-up and first handshakes compete for

@@ -8,13 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { DEFAULT_LOW_WATER } from '@edgevpn/mesh-core'
 import { pingUntilUp } from '@edgevpn/testbed/lab/tools'
 import { ledgerRound, MeshLab } from '@edgevpn/testbed/soak'
 import { e2eUnavailableReason } from '../e2e/lib/test-mesh.js'
 
 const NODES = 30
-/** The daemon's default `--connection-low-water`. */
-const DIALLED_PEERS = 8
 const skipReason = e2eUnavailableReason()
 
 describe.skipIf(skipReason !== undefined)(`a mesh of ${NODES} daemons${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`, () => {
@@ -29,7 +28,7 @@ describe.skipIf(skipReason !== undefined)(`a mesh of ${NODES} daemons${skipReaso
   it('forms, converges every write on every node, pings across it and loses no daemon', async () => {
     mesh = await MeshLab.create({ prefix: 'evtsc', nodes: NODES, subnet: '10.254.101', stateDir, addressing: 'static', syncIntervalSeconds: 10 })
     await mesh.startAll()
-    await mesh.waitForConnections(DIALLED_PEERS, 120_000)
+    await mesh.waitForConnections(DEFAULT_LOW_WATER, 120_000)
 
     for (let seq = 0; seq < 5; seq++) {
       const round = await ledgerRound(mesh, seq * 7, 30_000)
