@@ -289,6 +289,7 @@ class Allocation {
   private async claim (address: string): Promise<boolean> {
     const { ledger, peerId, logger } = this.components
     const ours: AddressClaim = { peerId, address, since: Date.now() }
+    logger.debug('claiming a DHCP address', { address })
     await putClaim(ledger, ours)
     this.claimed = true
     await sleep(this.init.settleMs ?? 20_000, undefined, { signal: this.init.signal })
