@@ -44,8 +44,9 @@ export async function dialDiscovered (libp2p: Libp2p, peer: PeerInfo, options: D
     const keep = options.budget === undefined ? { [KEPT_TAG]: { value: 0 } } : {}
     await libp2p.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs, tags: { [DISCOVERED_TAG]: { value: 0 }, ...keep } })
     // two nodes that find each other at once (an mDNS answer both hear) would open two
-    // connections, each with its own upkeep: the one with the greater peer ID waits for the other
-    if (options.budget !== undefined && libp2p.peerId.toString() > peer.id.toString()) {
+    // connections, each with its own upkeep: the one with the greater peer ID waits for the other.
+    // Other sources find a peer in rounds of their own, where the wait would only delay.
+    if (options.via === 'mdns' && options.budget !== undefined && libp2p.peerId.toString() > peer.id.toString()) {
       await sleep(SIMULTANEOUS_DIAL_DEFER_MS, options.signal)
       if (libp2p.getConnections(peer.id).length > 0) return false
     }
