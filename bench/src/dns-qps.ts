@@ -13,11 +13,13 @@ import { fileURLToPath } from 'node:url'
 import { createDnsServer } from '@edgevpn/dns'
 import { Ledger } from '@edgevpn/ledger'
 import { ensureCommands } from './lib/debian.js'
-import { flagValue } from './lib/flags.js'
+import { checkFlags, flagValue, readFlagsOrExit } from './lib/flags.js'
 import type { ChildProcess } from 'node:child_process'
 
-const seconds = Number(flagValue(process.argv, '--seconds') ?? 8)
-const machines = Number(flagValue(process.argv, '--machines') ?? 100)
+const { seconds, machines } = readFlagsOrExit('dns', () => {
+  checkFlags(process.argv.slice(2), ['--seconds', '--machines'], ['--serve'], '--seconds N, --machines N')
+  return { seconds: Number(flagValue(process.argv, '--seconds') ?? 8), machines: Number(flagValue(process.argv, '--machines') ?? 100) }
+})
 const address = (i: number): string => `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`
 const hostname = (i: number): string => `node-${i}`
 

@@ -19,19 +19,11 @@ import { constants, loadavg } from 'node:os'
 import { createBenchNamespace } from './ledger/bench-namespace.js'
 import { BURST_WRITES, measureMesh, WRITE_TIMEOUT_MS } from './ledger/mesh-benchmark.js'
 import { parseLedgerOptions } from './ledger/options.js'
-import { BenchFlagError } from './lib/flags.js'
-import type { LedgerOptions } from './ledger/options.js'
+import { readFlagsOrExit } from './lib/flags.js'
 import type { LedgerRow } from './lib/results.js'
 
 const log = (line: string): void => { process.stderr.write(`${line}\n`) }
-let options: LedgerOptions
-try {
-  options = parseLedgerOptions(process.argv.slice(2))
-} catch (err) {
-  if (!(err instanceof BenchFlagError)) throw err
-  log(err.message)
-  process.exit(2)
-}
+const options = readFlagsOrExit('ledger', () => parseLedgerOptions(process.argv.slice(2)))
 if (process.getuid?.() !== 0) {
   log('the ledger benchmark needs root: it runs its nodes in a network namespace of its own')
   process.exit(2)

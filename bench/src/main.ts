@@ -14,7 +14,7 @@ import { cpus, loadavg, release } from 'node:os'
 import { join } from 'node:path'
 import { CONTENDERS } from './contenders/index.js'
 import { renderBarChart } from './lib/chart.js'
-import { BenchFlagError, parseBenchOptions } from './lib/flags.js'
+import { parseBenchOptions, readFlagsOrExit } from './lib/flags.js'
 import { runLedgerBench } from './lib/ledger-run.js'
 import { runScaleBench } from './lib/scale-run.js'
 import { svgSize, svgToPng } from './lib/png.js'
@@ -23,7 +23,6 @@ import { benchChart, formatReport } from './lib/report.js'
 import { RESULTS_DIR, writeResult } from './lib/results-dir.js'
 import { checkTargets } from './lib/targets.js'
 import { runVpnSuite } from './lib/vpn-suite.js'
-import type { BenchOptions } from './lib/flags.js'
 import type { BenchReport } from './lib/results.js'
 
 /** Namespaces `evtb-1`, `evtb-2`, `evtb-sw`; devices `evtbwg1` etc. */
@@ -31,14 +30,7 @@ const LAB_PREFIX = 'evtb'
 
 async function main (): Promise<number> {
   const argv = process.argv.slice(2)
-  let options: BenchOptions
-  try {
-    options = parseBenchOptions(argv, CONTENDERS.map(c => c.name))
-  } catch (err) {
-    if (!(err instanceof BenchFlagError)) throw err
-    process.stderr.write(`bench: ${err.message}\n`)
-    return 2
-  }
+  const options = readFlagsOrExit('bench', () => parseBenchOptions(argv, CONTENDERS.map(c => c.name)))
   const started = new Date()
   const loadAverageAtStart = loadavg()
   const progress = new Progress()

@@ -18,6 +18,7 @@ import { createNatLab, createNetnsLab, netnsUnavailableReason } from '@edgevpn/t
 import { LabDaemon, labApiRequest, waitFor } from '@edgevpn/testbed/lab/tools'
 import { ensureCommands } from './lib/debian.js'
 import { iperf, pingStats, sleep, waitForFirstPing } from './lib/measure.js'
+import { checkFlags, flagValue, readFlagsOrExit } from './lib/flags.js'
 import { writeResult } from './lib/results-dir.js'
 import type { IperfResult, PingStats } from './lib/measure.js'
 import type { LabHost, NetnsLab } from '@edgevpn/testbed/lab'
@@ -38,7 +39,10 @@ interface NatPathResult {
 
 const VPN_A = '10.79.0.2'
 const VPN_B = '10.79.0.3'
-const seconds = Number(argValue('--seconds') ?? 10)
+const seconds = readFlagsOrExit('nat-paths', () => {
+  checkFlags(process.argv.slice(2), ['--seconds'], [], '--seconds N')
+  return Number(flagValue(process.argv, '--seconds') ?? 10)
+})
 
 async function main (): Promise<void> {
   const reason = netnsUnavailableReason()
@@ -124,11 +128,6 @@ async function peerPath (lab: NetnsLab, host: LabHost, peer: string): Promise<st
   const response = await labApiRequest(lab, host, 'GET', '/api/peers')
   if (response.status !== 200) return undefined
   return (JSON.parse(response.body) as Array<{ id: string, path: string }>).find(entry => entry.id === peer)?.path
-}
-
-function argValue (name: string): string | undefined {
-  const index = process.argv.indexOf(name)
-  return index >= 0 ? process.argv[index + 1] : undefined
 }
 
 await main()

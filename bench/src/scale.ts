@@ -24,7 +24,7 @@ import { netnsUnavailableReason } from '@edgevpn/testbed/lab'
 import { pingOnce } from '@edgevpn/testbed/lab/tools'
 import { ledgerRound, MeshLab, metricSamples } from '@edgevpn/testbed/soak'
 import { renderBarChart } from './lib/chart.js'
-import { flagValue } from './lib/flags.js'
+import { checkFlags, flagValue, readFlagsOrExit } from './lib/flags.js'
 import { percentile, sleep } from './lib/measure.js'
 import { Progress } from './lib/progress.js'
 import { writeResult } from './lib/results-dir.js'
@@ -46,10 +46,15 @@ interface Snapshot {
 }
 
 const argv = process.argv.slice(2)
-const sizes = (flagValue(argv, '--sizes') ?? '10,50,100').split(',').map(Number)
-const settleSeconds = Number(flagValue(argv, '--settle') ?? 60)
-const windowSeconds = Number(flagValue(argv, '--window') ?? 60)
-const jsonFile = flagValue(argv, '--json')
+const { sizes, settleSeconds, windowSeconds, jsonFile } = readFlagsOrExit('scale', () => {
+  checkFlags(argv, ['--sizes', '--settle', '--window', '--json'], [], '--sizes 10,50,100, --settle S, --window S, --json FILE')
+  return {
+    sizes: (flagValue(argv, '--sizes') ?? '10,50,100').split(',').map(Number),
+    settleSeconds: Number(flagValue(argv, '--settle') ?? 60),
+    windowSeconds: Number(flagValue(argv, '--window') ?? 60),
+    jsonFile: flagValue(argv, '--json')
+  }
+})
 const TICKS_PER_SECOND = 100
 const MB = 1e6
 const SAMPLED_PAIRS = 20

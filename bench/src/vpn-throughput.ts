@@ -9,7 +9,7 @@
  * options (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) to both daemons, each split on spaces.
  */
 import { edgevpn } from './contenders/edgevpn.js'
-import { flagValue } from './lib/flags.js'
+import { checkFlags, flagValue, readFlagsOrExit } from './lib/flags.js'
 import { Progress } from './lib/progress.js'
 import { contenderNotes, vpnTable } from './lib/report.js'
 import { writeResult } from './lib/results-dir.js'
@@ -19,7 +19,10 @@ import { runVpnSuite } from './lib/vpn-suite.js'
 const LAB_PREFIX = 'evb'
 
 async function main (): Promise<void> {
-  const seconds = Number(flagValue(process.argv, '--seconds') ?? 10)
+  const seconds = readFlagsOrExit('vpn', () => {
+    checkFlags(process.argv.slice(2), ['--seconds'], [], '--seconds N')
+    return Number(flagValue(process.argv, '--seconds') ?? 10)
+  })
   if (!Number.isInteger(seconds) || seconds < 2) throw new Error('--seconds must be a whole number of at least 2')
   const started = new Date()
   const vpn = await runVpnSuite({ contenders: [edgevpn], seconds, labPrefix: LAB_PREFIX, progress: new Progress() })

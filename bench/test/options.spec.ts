@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { BenchFlagError, parseBenchOptions } from '../src/lib/flags.js'
 import { percentile, summarizePing } from '../src/lib/measure.js'
@@ -32,6 +34,17 @@ describe('parseBenchOptions', () => {
   ])('refuses %j', (argv, message) => {
     expect(() => parseBenchOptions(argv, KNOWN)).toThrow(BenchFlagError)
     expect(() => parseBenchOptions(argv, KNOWN)).toThrow(message)
+  })
+})
+
+describe('each benchmark script', () => {
+  // built by `npm run build` (the test command builds first)
+  it.each(['main', 'scale', 'nat-paths', 'vpn-throughput', 'dns-qps', 'ledger-convergence'])('%s refuses an unknown flag in one line, before it sets anything up', script => {
+    const path = fileURLToPath(new URL(`../dist/${script}.js`, import.meta.url))
+    const run = spawnSync(process.execPath, [path, '--help'], { encoding: 'utf8', timeout: 30_000 })
+    expect(run.status).toBe(2)
+    expect(run.stderr.trim()).toMatch(/^[\w-]+: unknown flag --help \(flags: .+\)$/)
+    expect(run.stdout).toBe('')
   })
 })
 

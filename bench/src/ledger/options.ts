@@ -1,5 +1,5 @@
 /** Command-line flags of `ledger-convergence.js`. */
-import { BenchFlagError, flagValue } from '../lib/flags.js'
+import { BenchFlagError, checkFlags, flagValue } from '../lib/flags.js'
 
 export interface LedgerOptions {
   /** Mesh sizes, measured one after the other. @default [10, 50] */
@@ -24,10 +24,7 @@ const USAGE = '--sizes 10,50 --writes N --idle-seconds N --nodes-per-process N -
  * @throws BenchFlagError on an unknown flag or a bad value
  */
 export function parseLedgerOptions (argv: readonly string[]): LedgerOptions {
-  for (let i = 0; i < argv.length; i += 2) {
-    if (!FLAGS.includes(argv[i])) throw new BenchFlagError(`unknown flag ${argv[i]} (flags: ${USAGE})`)
-    if (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) throw new BenchFlagError(`${argv[i]} needs a value`)
-  }
+  checkFlags(argv, FLAGS, [], USAGE)
   const sizesText = flagValue(argv, '--sizes') ?? '10,50'
   const sizes = sizesText.split(',').map(Number)
   if (sizes.some(size => !Number.isInteger(size) || size < 2)) throw new BenchFlagError(`--sizes must be whole numbers of at least 2, comma-separated, not ${sizesText}`)

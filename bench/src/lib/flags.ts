@@ -5,6 +5,38 @@ export class BenchFlagError extends Error {
   override name = 'BenchFlagError'
 }
 
+/**
+ * Rejects any flag of `argv` that is neither in `valued` (then followed by its value) nor in
+ * `switches`, e.g. a typo or `--help`, which would otherwise start a long run with defaults.
+ *
+ * @param usage - the flags as the error lists them
+ * @throws BenchFlagError naming the flag
+ */
+export function checkFlags (argv: readonly string[], valued: readonly string[], switches: readonly string[], usage: string): void {
+  for (let i = 0; i < argv.length; i++) {
+    if (valued.includes(argv[i])) {
+      if (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) throw new BenchFlagError(`${argv[i]} needs a value`)
+      i++
+    } else if (!switches.includes(argv[i])) {
+      throw new BenchFlagError(`unknown flag ${argv[i]} (flags: ${usage})`)
+    }
+  }
+}
+
+/**
+ * Reads a benchmark's flags with `read`; a BenchFlagError ends the process with one line on
+ * stderr (`<bench>: <message>`) and exit status 2, before anything is set up.
+ */
+export function readFlagsOrExit<T> (bench: string, read: () => T): T {
+  try {
+    return read()
+  } catch (err) {
+    if (!(err instanceof BenchFlagError)) throw err
+    process.stderr.write(`${bench}: ${err.message}\n`)
+    process.exit(2)
+  }
+}
+
 /** The word after `name` in `argv`, or `undefined` when the flag is absent. */
 export function flagValue (argv: readonly string[], name: string): string | undefined {
   const at = argv.indexOf(name)
@@ -37,16 +69,8 @@ export interface BenchOptions {
  * @throws BenchFlagError on an unknown flag or a bad value
  */
 export function parseBenchOptions (argv: readonly string[], known: readonly string[]): BenchOptions {
-  const valued = new Set(['--seconds', '--only'])
-  const switches = new Set(['--skip-ledger', '--skip-scale', '--quick'])
-  for (let i = 0; i < argv.length; i++) {
-    if (valued.has(argv[i])) {
-      if (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) throw new BenchFlagError(`${argv[i]} needs a value`)
-      i++
-    } else if (!switches.has(argv[i])) {
-      throw new BenchFlagError(`unknown flag ${argv[i]} (flags: --seconds N, --only ${known.join(',')}, --skip-ledger, --skip-scale, --quick)`)
-    }
-  }
+  checkFlags(argv, ['--seconds', '--only'], ['--skip-ledger', '--skip-scale', '--quick'],
+    `--seconds N, --only ${known.join(',')}, --skip-ledger, --skip-scale, --quick`)
   const quick = argv.includes('--quick')
   const secondsText = flagValue(argv, '--seconds')
   const seconds = secondsText === undefined ? (quick ? 3 : 10) : Number(secondsText)
