@@ -17,7 +17,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { constants, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_LOW_WATER } from '@edgevpn/mesh-core'
 import { netnsUnavailableReason } from '@edgevpn/testbed/lab'
@@ -104,11 +104,30 @@ async function main (): Promise<void> {
   if (failures.length > 0) process.exitCode = 1
 }
 
+/**
+ * Removes the mesh being measured (once, however often called): an interrupted run waits for it
+ * before it exits. Ctrl-C reaches the daemons too, so the measurement may already be removing it.
+ */
+let removeMesh: (() => Promise<void>) | undefined
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`scale: ${signal}: stopping the daemons and removing their namespaces`)
+    void (removeMesh?.() ?? Promise.resolve())
+      .catch((err: Error) => { console.error(`scale: removing the mesh: ${err.message}`) })
+      .finally(() => process.exit(128 + constants.signals[signal]))
+  })
+}
+
 async function measureSize (nodes: number, progress: Progress): Promise<ScaleRow> {
   const stateDir = mkdtempSync(join(tmpdir(), 'evt-scale-'))
   const mesh = await MeshLab.create({
     prefix: 'evti', nodes, subnet: '10.254.80', stateDir, addressing: 'static', syncIntervalSeconds: SYNC_INTERVAL_SECONDS, otpIntervalSeconds: OTP_INTERVAL_SECONDS
   })
+  let removing: Promise<void> | undefined
+  removeMesh = async () => {
+    removing ??= mesh.destroy().finally(() => { rmSync(stateDir, { recursive: true, force: true }) })
+    await removing
+  }
   try {
     const started = Date.now()
     await mesh.startAll()
@@ -143,8 +162,8 @@ async function measureSize (nodes: number, progress: Progress): Promise<ScaleRow
       apisAnswering: apis.filter(Boolean).length
     }
   } finally {
-    await mesh.destroy()
-    rmSync(stateDir, { recursive: true, force: true })
+    await removeMesh()
+    removeMesh = undefined
   }
 }
 
