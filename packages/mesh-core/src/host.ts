@@ -4,7 +4,6 @@ import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { noise } from '@libp2p/noise'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -12,6 +11,7 @@ import { isPrivateIp } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
 import { CODE_IP4, CODE_IP6, CODE_P2P, CODE_QUIC_V1, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { coalescedNoise } from './coalesced-noise.js'
 import { mdnsService } from './discovery/mdns-service.js'
 import { createBlacklistGater } from './gater.js'
 import { HolePuncher, punchDialer } from './hole-punch.js'
@@ -314,7 +314,7 @@ export async function createMeshHost (init: MeshHostInit = {}): Promise<MeshHost
       ...(optional.quic === undefined ? [] : [optional.quic.quic()]),
       circuitRelayTransport()
     ],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [coalescedNoise()],
     streamMuxers: [yamux({ keepAliveInterval: init.keepAliveIntervalMs ?? 60_000 })],
     connectionGater: relayGater(gater, init.relayServer?.allowReservation),
     connectionManager: { maxConnections },
