@@ -345,6 +345,12 @@ class Session {
   private readonly init: SyncSessionInit
   private bytesRead = 0
   private bytesWritten = 0
+  /**
+   * Sealed frames not sent yet: they leave together when the session next waits for the peer
+   * (or finishes), so that HELLO, DIGESTS and END of a small exchange share one TCP segment.
+   */
+  private unsent: Uint8Array[] = []
+  private unsentBytes = 0
 
   constructor (stream: Stream, init: SyncSessionInit) {
     this.stream = stream
@@ -357,7 +363,17 @@ class Session {
     const frame = this.init.keyring.sealBytes(Buffer.concat([Buffer.from([type]), body]))
     if (frame.length > this.init.maxFrameBytes) throw new SyncProtocolError(`frame of ${frame.length} bytes exceeds the ${this.init.maxFrameBytes} byte limit`)
     this.bytesWritten += frame.length
-    await this.lp.write(frame, { signal: this.init.signal })
+    this.unsent.push(frame)
+    this.unsentBytes += frame.length
+    if (this.unsentBytes >= CHUNK_BYTES) await this.flush()
+  }
+
+  private async flush (): Promise<void> {
+    if (this.unsent.length === 0) return
+    const frames = this.unsent
+    this.unsent = []
+    this.unsentBytes = 0
+    await this.lp.writeV(frames, { signal: this.init.signal })
   }
 
   async read (expected: FrameType): Promise<Uint8Array> {
@@ -399,6 +415,7 @@ class Session {
 
   /** Half-closes our side and waits for the peer to finish. */
   async finish (outcome: SyncOutcome): Promise<SyncOutcome> {
+    await this.flush()
     await this.stream.close({ signal: this.init.signal })
     return { ...outcome, bytes: this.bytesRead + this.bytesWritten }
   }
@@ -408,6 +425,7 @@ class Session {
   }
 
   private async readFrame (): Promise<{ type: number, body: Uint8Array }> {
+    await this.flush()
     const sealed = (await this.lp.read({ signal: this.init.signal })).subarray()
     this.bytesRead += sealed.length
     if (this.bytesRead > this.init.maxSessionBytes) throw new SyncProtocolError(`peer sent more than ${this.init.maxSessionBytes} bytes`)
