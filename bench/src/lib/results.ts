@@ -88,7 +88,7 @@ export interface ScaleRow {
   writesMade: number
   writeP50Ms: number
   writeP99Ms: number
-  /** How long one poll of every node's API took (median over the writes): the resolution of the write times. */
+  /** The slowest node's first API answer after a write, ms (median over the writes): how busy the APIs are. */
   writePollMs: number
   /** Daemons whose API answered after the writes. */
   apisAnswering: number
