@@ -25,13 +25,17 @@
  * ```
  *
  * The requester keeps the responder's cursor for the next session. 1.0.0 has no cursor in its
- * HELLO (34 bytes instead of 50) and always takes the full path.
+ * HELLO (34 bytes instead of 50) and always takes the full path. When both HELLOs carry the
+ * gzip capability (bit 2 of their second byte; earlier releases ignore it), ENTRIES frames travel
+ * as ENTRIES_GZIP: the same records, gzipped (a batch of heartbeats shrinks by about half, most
+ * of a pull's bytes in a large mesh).
  *
  * Received entries go through `Ledger.mergeEntries`, blocks through `Ledger.mergeJson`: the same
  * signature and ownership rules as gossip, so the protocol cannot be used to forge writes.
  */
 
 import { createHash } from 'node:crypto'
+import { gzipSync } from 'node:zlib'
 import { lpStream } from '@libp2p/utils'
 import { encodeBlockPayload, gunzipBounded } from './block-payload.js'
 import { digestKey, entryDigest, parseDigestKey } from './digest.js'
@@ -49,9 +53,10 @@ export const LEDGER_SYNC_PROTOCOL = '/edgevpn-ts/ledger-sync/1.1.0'
 export const LEDGER_SYNC_PROTOCOL_V1 = '/edgevpn-ts/ledger-sync/1.0.0'
 
 const CAN_MERGE_ENTRIES = 1
+const CAN_GZIP_ENTRIES = 2
 const HELLO_BYTES = { 1: 34, 2: 50 } as const
 
-const FRAME = { hello: 1, digests: 2, entries: 3, want: 4, end: 5, block: 6 } as const
+const FRAME = { hello: 1, digests: 2, entries: 3, want: 4, end: 5, block: 6, entriesGzip: 7 } as const
 type FrameType = typeof FRAME[keyof typeof FRAME]
 
 /** Records are packed into frames of about this many bytes. */
@@ -73,6 +78,12 @@ export interface SyncSessionInit {
   maxSessionBytes: number
   /** Aborts the session (e.g. a timeout). */
   signal: AbortSignal
+  /**
+   * Announce the gzip capability (ENTRIES_GZIP frames); false acts as a release before it.
+   *
+   * @default true
+   */
+  gzipEntries?: boolean
 }
 
 export interface SyncOutcome {
@@ -126,9 +137,10 @@ export async function requestSync (stream: Stream, ledger: Ledger, init: SyncSes
   const session = new Session(stream, init)
   const version = helloVersion(stream)
   try {
-    const mine = helloOf(ledger, version, cursor ?? NO_CURSOR)
+    const mine = helloOf(ledger, version, cursor ?? NO_CURSOR, init)
     await session.write(FRAME.hello, encodeHello(mine))
     const theirs = decodeHello(await session.read(FRAME.hello), version)
+    session.gzipEntries = theirs.gzip && mine.gzip
     const done = async (outcome: SyncOutcome): Promise<RequestOutcome> => ({ ...await session.finish(outcome), cursor: theirs.cursor })
     if (theirs.summary === mine.summary) return await done({ inSync: true, sent: 0, received: 0, changed: false })
     if (!(mine.entries && theirs.entries)) return await done(await exchangeBlocks(session, ledger, init))
@@ -158,7 +170,8 @@ export async function respondSync (stream: Stream, ledger: Ledger, init: SyncSes
   const version = helloVersion(stream)
   try {
     const theirs = decodeHello(await session.read(FRAME.hello), version)
-    const mine = helloOf(ledger, version, ledger.changeCursor())
+    const mine = helloOf(ledger, version, ledger.changeCursor(), init)
+    session.gzipEntries = theirs.gzip && mine.gzip
     await session.write(FRAME.hello, encodeHello(mine))
     if (theirs.summary === mine.summary) return await session.finish({ inSync: true, sent: 0, received: 0, changed: false })
     if (!(mine.entries && theirs.entries)) return await session.finish(await exchangeBlocks(session, ledger, init))
@@ -212,6 +225,8 @@ interface Hello {
   readonly version: HelloVersion
   readonly summary: string
   readonly entries: boolean
+  /** Takes ENTRIES_GZIP frames (every node of this release). */
+  readonly gzip: boolean
   readonly cursor: SyncCursor
 }
 
@@ -221,12 +236,13 @@ function helloVersion (stream: Stream): HelloVersion {
   return stream.protocol === LEDGER_SYNC_PROTOCOL_V1 ? 1 : 2
 }
 
-function helloOf (ledger: Ledger, version: HelloVersion, cursor: SyncCursor): Hello {
-  return { version, summary: ledgerSummary(ledger), entries: ledger.mode !== 'off', cursor }
+function helloOf (ledger: Ledger, version: HelloVersion, cursor: SyncCursor, init: SyncSessionInit): Hello {
+  return { version, summary: ledgerSummary(ledger), entries: ledger.mode !== 'off', gzip: init.gzipEntries ?? true, cursor }
 }
 
 function encodeHello (hello: Hello): Uint8Array {
-  const head = Buffer.concat([Buffer.from([hello.version, hello.entries ? CAN_MERGE_ENTRIES : 0]), Buffer.from(hello.summary, 'hex')])
+  const capabilities = (hello.entries ? CAN_MERGE_ENTRIES : 0) | (hello.gzip ? CAN_GZIP_ENTRIES : 0)
+  const head = Buffer.concat([Buffer.from([hello.version, capabilities]), Buffer.from(hello.summary, 'hex')])
   if (hello.version === 1) return head
   const seq = Buffer.alloc(8)
   seq.writeBigUInt64BE(BigInt(hello.cursor.seq))
@@ -239,7 +255,7 @@ function decodeHello (body: Uint8Array, version: HelloVersion): Hello {
   const cursor = version === 1
     ? NO_CURSOR
     : { epoch: view.subarray(34, 42).toString('hex'), seq: Number(view.readBigUInt64BE(42)) }
-  return { version, entries: (body[1] & CAN_MERGE_ENTRIES) !== 0, summary: view.subarray(2, 34).toString('hex'), cursor }
+  return { version, entries: (body[1] & CAN_MERGE_ENTRIES) !== 0, gzip: (body[1] & CAN_GZIP_ENTRIES) !== 0, summary: view.subarray(2, 34).toString('hex'), cursor }
 }
 
 /**
@@ -351,6 +367,8 @@ class Session {
    */
   private unsent: Uint8Array[] = []
   private unsentBytes = 0
+  /** Both sides announced the gzip capability: ENTRIES go as ENTRIES_GZIP. */
+  gzipEntries = false
 
   constructor (stream: Stream, init: SyncSessionInit) {
     this.stream = stream
@@ -386,16 +404,20 @@ class Session {
   async writeRecords (type: FrameType, records: Uint8Array[][]): Promise<void> {
     let chunk: Uint8Array[] = []
     let size = 0
+    const writeChunk = async (): Promise<void> => {
+      if (type === FRAME.entries && this.gzipEntries) await this.write(FRAME.entriesGzip, gzipSync(packFields(chunk)))
+      else await this.write(type, packFields(chunk))
+    }
     for (const record of records) {
       chunk.push(...record)
       size += record.reduce((sum, field) => sum + 4 + field.length, 0)
       if (size >= CHUNK_BYTES) {
-        await this.write(type, packFields(chunk))
+        await writeChunk()
         chunk = []
         size = 0
       }
     }
-    if (size > 0) await this.write(type, packFields(chunk))
+    if (size > 0) await writeChunk()
     await this.write(FRAME.end, new Uint8Array(0))
   }
 
@@ -403,13 +425,24 @@ class Session {
   async readRecords (type: FrameType, fields: number): Promise<Uint8Array[][]> {
     const records: Uint8Array[][] = []
     for (;;) {
-      const { type: got, body } = await this.readFrame()
+      const { type: got, body: sent } = await this.readFrame()
       if (got === FRAME.end) return records
-      if (got !== type) throw new SyncProtocolError(`expected frame ${type}, got ${got}`)
+      const gzipped = got === FRAME.entriesGzip && type === FRAME.entries && this.gzipEntries
+      if (got !== type && !gzipped) throw new SyncProtocolError(`expected frame ${type}, got ${got}`)
+      const body = gzipped ? await this.gunzip(sent) : sent
       const values = splitFields(body)
       if (values === undefined) throw new SyncProtocolError('truncated field')
       if (values.length % fields !== 0) throw new SyncProtocolError('truncated record')
       for (let i = 0; i < values.length; i += fields) records.push(values.slice(i, i + fields))
+    }
+  }
+
+  /** Inflates an ENTRIES_GZIP body, to no more than a frame may hold. */
+  private async gunzip (body: Uint8Array): Promise<Uint8Array> {
+    try {
+      return await gunzipBounded(body, this.init.maxFrameBytes)
+    } catch (err) {
+      throw new SyncProtocolError(`ENTRIES_GZIP frame does not inflate: ${(err as Error).message}`)
     }
   }
 
