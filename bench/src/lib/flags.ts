@@ -88,6 +88,6 @@ export function parseBenchOptions (argv: readonly string[], known: readonly stri
     ledgerIdleSeconds: quick ? 5 : 20,
     scaleSizes: argv.includes('--skip-scale') ? [] : quick ? [10] : [10, 50, 100],
     scaleSettleSeconds: quick ? 20 : 60,
-    scaleWindowSeconds: quick ? 20 : 60
+    scaleWindowSeconds: quick ? 20 : 120
   }
 }
