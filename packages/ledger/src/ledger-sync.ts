@@ -227,7 +227,10 @@ export class LedgerSync {
   async syncWith (peer: PeerId, reason: SyncReason = 'manual'): Promise<SyncOutcome | undefined> {
     const id = peer.toString()
     const running = this.inFlight.get(id)
-    if (running !== undefined) return running
+    // a pull in flight carries a cursor, so the partner would not take our heartbeat from it:
+    // hand it over once that pull is done
+    if (running !== undefined && reason === 'handover') return await running.catch(() => undefined).then(async () => await this.syncWith(peer, reason))
+    if (running !== undefined) return await running
     if (reason === 'periodic' && this.clock() - (this.lastFutileSync.get(id) ?? -Infinity) < FUTILE_SYNC_BACKOFF_MS) return undefined
     const session = this.runSync(peer, reason).finally(() => { this.inFlight.delete(id) })
     this.inFlight.set(id, session)

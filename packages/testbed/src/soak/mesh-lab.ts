@@ -164,14 +164,19 @@ export class MeshLab {
   /** Waits until every node is connected to at least `peers` others (its `edgevpn_peers_connected`). */
   async waitForConnections (peers: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs
-    for (const node of this.nodes) {
-      for (;;) {
+    let failed = false
+    // each node on its own, so that one slow API does not hold up looking at the others
+    await Promise.all(this.nodes.map(async node => {
+      while (!failed) {
         const body = await this.metrics(node.index).catch(() => '')
-        if ((sumMetric(body, 'edgevpn_peers_connected') ?? 0) >= peers) break
-        if (Date.now() > deadline) throw new Error(`${node.name} is not connected to ${peers} others after ${timeoutMs / 1000} s`)
+        if ((sumMetric(body, 'edgevpn_peers_connected') ?? 0) >= peers) return
+        if (Date.now() > deadline) {
+          failed = true
+          throw new Error(`${node.name} is not connected to ${peers} others after ${timeoutMs / 1000} s`)
+        }
         await new Promise(resolve => setTimeout(resolve, 1_000))
       }
-    }
+    }))
   }
 
   /** Kills every daemon and process of the lab and removes its namespaces. */
