@@ -361,6 +361,7 @@ class Session {
   private readonly init: SyncSessionInit
   private bytesRead = 0
   private bytesWritten = 0
+  private bytesInflated = 0
   /**
    * Sealed frames not sent yet: they leave together when the session next waits for the peer
    * (or finishes), so that HELLO, DIGESTS and END of a small exchange share one TCP segment.
@@ -437,12 +438,18 @@ class Session {
     }
   }
 
-  /** Inflates an ENTRIES_GZIP body, to no more than a frame may hold. */
+  /**
+   * Inflates an ENTRIES_GZIP body, to no more than a frame may hold, and all of a session's to no
+   * more than the session may read: a member's small frames cannot inflate past the limits.
+   */
   private async gunzip (body: Uint8Array): Promise<Uint8Array> {
+    const limit = Math.min(this.init.maxFrameBytes, this.init.maxSessionBytes - this.bytesInflated)
     try {
-      return await gunzipBounded(body, this.init.maxFrameBytes)
+      const inflated = await gunzipBounded(body, limit)
+      this.bytesInflated += inflated.length
+      return inflated
     } catch (err) {
-      throw new SyncProtocolError(`ENTRIES_GZIP frame does not inflate: ${(err as Error).message}`)
+      throw new SyncProtocolError(`ENTRIES_GZIP frame does not inflate within ${limit} bytes: ${(err as Error).message}`)
     }
   }
 

@@ -6,13 +6,13 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { streamPair } from '@libp2p/utils'
 import { describe, expect, it } from 'vitest'
 import { generateNetworkConfig } from '@edgevpn/mesh-core'
-import { Ledger, LEDGER_SYNC_PROTOCOL, ledgerSummary, requestSync, respondSync, SealKeyring } from '../src/index.js'
+import { Ledger, LEDGER_SYNC_PROTOCOL, ledgerSummary, requestSync, respondSync, SealKeyring, SyncProtocolError } from '../src/index.js'
 import type { SyncSessionInit } from '../src/index.js'
 
 const keyring = new SealKeyring({ network: generateNetworkConfig() })
 
-function sessionInit (gzipEntries: boolean): SyncSessionInit {
-  return { keyring, maxFrameBytes: 1 << 20, maxSessionBytes: 16 << 20, signal: AbortSignal.timeout(10_000), gzipEntries }
+function sessionInit (gzipEntries: boolean, maxSessionBytes = 16 << 20): SyncSessionInit {
+  return { keyring, maxFrameBytes: 1 << 20, maxSessionBytes, signal: AbortSignal.timeout(10_000), gzipEntries }
 }
 
 /** A ledger holding 100 heartbeat-like entries, each under its own key. */
@@ -43,5 +43,17 @@ describe('ledger sync sessions', () => {
     console.log(`a first pull of 100 heartbeats: ${both.bytes} bytes gzipped, ${plainToOld.bytes} plain`)
     expect(plainFromOld.bytes).toBe(plainToOld.bytes)
     expect(both.bytes).toBeLessThan(plainToOld.bytes * 0.7)
+  })
+
+  it('stops a session whose gzipped entries inflate past what it may read', async () => {
+    const responder = await heartbeats()
+    const requester = new Ledger({ mode: 'enforce', signer: await generateKeyPair('Ed25519') })
+    const [outbound, inbound] = await streamPair({ protocol: LEDGER_SYNC_PROTOCOL })
+    // about 8 kB arrive gzipped, which inflate to about 29 kB
+    const pulled = requestSync(outbound, requester, sessionInit(true, 16_000))
+    void respondSync(inbound, responder, sessionInit(true)).catch(() => {})
+    await expect(pulled).rejects.toThrow(SyncProtocolError)
+    await expect(pulled).rejects.toThrow(/does not inflate within/)
+    expect(ledgerSummary(requester)).not.toBe(ledgerSummary(responder))
   })
 })
